@@ -1,0 +1,95 @@
+"""The roles of product.md §1, as Django groups, and the permissions each one holds.
+
+The data migrations call `sync_role_permissions` so the groups in every database match this
+table; a later app adds its permissions here and ships a migration that calls it again.
+"""
+
+from typing import Any
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(TextChoices):
+    CHANNEL_MANAGER = "channel_manager", _("Channel manager")
+    CHANNEL_SPECIALIST = "channel_specialist", _("Channel specialist")
+    SUPPORT = "support", _("Support")
+    SALES_VP = "sales_vp", _("Sales VP")
+    PARTNER_USER = "partner_user", _("Partner user")
+
+
+# Roles that see every partner (read-only for support); the others see only their portfolio.
+ROLES_SEEING_ALL_PARTNERS = frozenset({Role.SALES_VP, Role.SUPPORT})
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CHANNEL_MANAGER: [
+        "partners.view_partner",
+        "partners.add_partner",
+        "partners.change_partner",
+        "partners.terminate_partner",
+        "partners.import_partner",
+        "partners.export_partner",
+        "partners.view_contact",
+        "partners.add_contact",
+        "partners.change_contact",
+        "partners.delete_contact",
+        "partners.view_tag",
+        "partners.add_tag",
+    ],
+    Role.CHANNEL_SPECIALIST: [
+        "partners.view_partner",
+        "partners.change_partner",
+        "partners.export_partner",
+        "partners.view_contact",
+        "partners.add_contact",
+        "partners.change_contact",
+        "partners.delete_contact",
+        "partners.view_tag",
+    ],
+    Role.SUPPORT: [
+        "partners.view_partner",
+        "partners.view_contact",
+        "partners.view_tag",
+    ],
+    Role.SALES_VP: [
+        "partners.view_partner",
+        "partners.add_partner",
+        "partners.change_partner",
+        "partners.terminate_partner",
+        "partners.change_partner_tier",
+        "partners.assign_partner_owner",
+        "partners.import_partner",
+        "partners.export_partner",
+        "partners.view_contact",
+        "partners.add_contact",
+        "partners.change_contact",
+        "partners.delete_contact",
+        "partners.view_tag",
+        "partners.add_tag",
+        "partners.change_tag",
+        "partners.delete_tag",
+    ],
+    Role.PARTNER_USER: [],
+}
+
+
+def sync_role_permissions(apps: Any, schema_editor: Any) -> None:
+    """Data-migration body: create the role groups and give each exactly its permissions."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        permissions = []
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            permissions.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

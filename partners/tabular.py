@@ -1,0 +1,143 @@
+"""Reading and writing spreadsheets safely: .xlsx and .csv (UTF-8 or GBK/GB18030) in, with
+checks against hostile files before parsing; .xlsx and .csv out, with formula injection
+neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+XLSX_MAGIC = b"PK\x03\x04"
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+class UnreadableFile(Exception):
+    """The upload is not a spreadsheet we will read; the message says why, for the user."""
+
+
+def _check_xlsx_container(content: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise UnreadableFile(_("The file is not a valid .xlsx workbook.")) from error
+    names = {member.filename for member in members}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise UnreadableFile(_("The file is not a valid .xlsx workbook."))
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise UnreadableFile(_("Workbooks with macros are not accepted; save it as .xlsx."))
+    uncompressed = sum(member.file_size for member in members)
+    compressed = max(1, sum(member.compress_size for member in members))
+    if uncompressed > MAX_UNCOMPRESSED_BYTES or uncompressed / compressed > MAX_COMPRESSION_RATIO:
+        raise UnreadableFile(_("The workbook expands to too much data to be read safely."))
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+    import openpyxl  # uses defusedxml when it is installed (it is: see pyproject)
+
+    _check_xlsx_container(content)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for damaged files
+        raise UnreadableFile(_("The workbook could not be read: it may be damaged.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def decode_text(content: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030, the superset of GBK that Chinese Excel
+    writes."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(_("The CSV file is neither UTF-8 nor GBK encoded."))
+
+
+def _csv_rows(content: bytes) -> Iterator[list[Any]]:
+    if b"\0" in content[:8192]:
+        raise UnreadableFile(_("The file is neither an .xlsx workbook nor a CSV text file."))
+    text = decode_text(content)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    yield from csv.reader(io.StringIO(text), dialect)
+
+
+def read_rows(content: bytes, file_name: str = "") -> list[list[Any]]:
+    """All rows of the first sheet (or the CSV), header included, as lists of cell values.
+
+    The format is decided by the content, not the file name."""
+    if len(content) > settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise UnreadableFile(
+            _("The file is larger than %(limit)d MB.")
+            % {"limit": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
+    if not content.strip():
+        raise UnreadableFile(_("The file is empty."))
+    if file_name.lower().endswith(".xls") and not content.startswith(XLSX_MAGIC):
+        raise UnreadableFile(_("Old .xls workbooks are not accepted; save it as .xlsx."))
+    rows_iter = _xlsx_rows(content) if content.startswith(XLSX_MAGIC) else _csv_rows(content)
+    rows: list[list[Any]] = []
+    limit = settings.IMPORT_MAX_ROWS + 1  # plus the header
+    for row in rows_iter:
+        if len(rows) >= limit:
+            raise UnreadableFile(
+                _("The file has more than %(limit)d rows; split it into smaller files.")
+                % {"limit": settings.IMPORT_MAX_ROWS}
+            )
+        rows.append(row)
+    return rows
+
+
+def neutralise(value: Any) -> Any:
+    """A spreadsheet cell that cannot run as a formula (a leading quote, OWASP advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 with BOM, so Excel in a Chinese locale opens it with the right characters."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([neutralise(cell) for cell in header])
+    for row in rows:
+        writer.writerow(["" if cell is None else neutralise(cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def write_xlsx(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Every text cell is written as a string cell, so `=…` is shown, never evaluated."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+
+    def cell(value: Any) -> WriteOnlyCell:
+        written = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            written.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
+        return written
+
+    sheet.append([cell(str(title)) for title in header])
+    for row in rows:
+        sheet.append([cell(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
