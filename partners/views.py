@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -52,7 +53,9 @@ class StaffViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
     def handle_no_permission(self) -> HttpResponseRedirect:
         if not self.request.user.is_authenticated:
-            return super().handle_no_permission()
+            return redirect_to_login(
+                self.request.get_full_path(), self.get_login_url(), self.get_redirect_field_name()
+            )
         # Object pages of an invisible partner answer 404 before the permission is judged.
         if "pk" in self.kwargs:
             self.get_partner()

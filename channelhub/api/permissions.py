@@ -1,4 +1,6 @@
+from django.shortcuts import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.request import Request
 
 
 class StaffModelPermissions(DjangoModelPermissions):
@@ -13,3 +15,17 @@ class StaffModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class NotFoundBeforeForbiddenMixin:
+    """On a detail route, an object outside `get_queryset()` (the caller's `visible_to`)
+    answers 404 before any permission is judged, so a 403 never reveals that it exists."""
+
+    def check_permissions(self, request: Request) -> None:
+        lookup = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]
+        if request.user.is_authenticated and lookup in self.kwargs:  # type: ignore[attr-defined]
+            get_object_or_404(
+                self.get_queryset(),  # type: ignore[attr-defined]
+                **{self.lookup_field: self.kwargs[lookup]},  # type: ignore[attr-defined]
+            )
+        super().check_permissions(request)  # type: ignore[misc]

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import serializers
 
 from accounts.roles import Role
@@ -33,6 +35,8 @@ class ContactSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        # One primary per partner is kept by the service (it demotes the previous one).
+        validators: list = []
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,7 +81,9 @@ class PartnerSerializer(serializers.ModelSerializer):
     primary_contact = NestedContactSerializer(read_only=True)
     version = serializers.IntegerField(
         required=False,
-        help_text="The version you read; if the partner changed since, the update answers 409.",
+        help_text=_lazy(
+            "The version you read; if the partner changed since, the update answers 409."
+        ),
     )
     code = serializers.CharField(max_length=30, required=False, allow_blank=True)
 
@@ -122,36 +128,37 @@ class PartnerSerializer(serializers.ModelSerializer):
 
     def validate_code(self, value: str) -> str:
         if self.instance is not None and value and value != self.instance.code:
-            raise serializers.ValidationError("The partner code cannot be changed.")
+            raise serializers.ValidationError(_("The partner code cannot be changed."))
         if self.instance is None and value and Partner.objects.filter(code=value).exists():
-            raise serializers.ValidationError("A partner with this code already exists.")
+            raise serializers.ValidationError(_("A partner with this code already exists."))
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
+        errors = {}
         if "owner" in attrs and not user.has_perm("partners.assign_partner_owner"):
             current = self.instance.owner if self.instance else user
             if attrs["owner"] != current:
-                raise serializers.ValidationError({"owner": "You cannot assign the owner."})
+                errors["owner"] = _("You cannot assign the owner.")
         if "tier" in attrs:
             if self.instance is not None and attrs["tier"] != self.instance.tier:
-                raise serializers.ValidationError(
-                    {"tier": "Change the tier with the change-tier action."}
-                )
-            if (
+                errors["tier"] = _("Change the tier with the change-tier action.")
+            elif (
                 self.instance is None
                 and attrs["tier"] != Tier.POTENTIAL
                 and not user.has_perm("partners.change_partner_tier")
             ):
-                raise serializers.ValidationError({"tier": "Only a sales VP can set the tier."})
+                errors["tier"] = _("Only a sales VP can set the tier.")
         start = attrs.get("cooperation_start_date") or getattr(
             self.instance, "cooperation_start_date", None
         )
         end = attrs.get("contract_end_date", getattr(self.instance, "contract_end_date", None))
         if start and end and end < start:
-            raise serializers.ValidationError(
-                {"contract_end_date": "The contract cannot end before the cooperation starts."}
+            errors["contract_end_date"] = _(
+                "The contract cannot end before the cooperation starts."
             )
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 

@@ -10,6 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from channelhub.api.permissions import NotFoundBeforeForbiddenMixin
 from channelhub.lib.requests import acting_user
 
 from .. import services
@@ -37,7 +38,7 @@ class HasPermission(BasePermission):
         return bool(request.user and request.user.has_perm(self.permission))
 
 
-class PartnerViewSet(viewsets.ModelViewSet):
+class PartnerViewSet(NotFoundBeforeForbiddenMixin, viewsets.ModelViewSet):
     """Partners the caller may see (`visible_to`), filtered like the list page."""
 
     serializer_class = PartnerSerializer
@@ -95,11 +96,12 @@ class PartnerViewSet(viewsets.ModelViewSet):
     @extend_schema(request=TerminateSerializer, responses=PartnerSerializer)
     @action(detail=True, methods=["post"])
     def terminate(self, request: Request, pk: str | None = None) -> Response:
+        partner = self.get_object()
         body = TerminateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         partner = services.terminate_partner(
-            self.get_object(),
+            partner,
             terminated_by=acting_user(request),
             terminated_on=data["terminated_on"],
             reason=data["reason"],
@@ -111,10 +113,11 @@ class PartnerViewSet(viewsets.ModelViewSet):
     @extend_schema(request=StatusNoteSerializer, responses=PartnerSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: str | None = None) -> Response:
+        partner = self.get_object()
         body = StatusNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         partner = services.suspend_partner(
-            self.get_object(),
+            partner,
             suspended_by=acting_user(request),
             note=body.validated_data["note"],
             expected_version=body.validated_data.get("version"),
@@ -124,10 +127,11 @@ class PartnerViewSet(viewsets.ModelViewSet):
     @extend_schema(request=StatusNoteSerializer, responses=PartnerSerializer)
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, pk: str | None = None) -> Response:
+        partner = self.get_object()
         body = StatusNoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         partner = services.reactivate_partner(
-            self.get_object(),
+            partner,
             reactivated_by=acting_user(request),
             note=body.validated_data["note"],
             expected_version=body.validated_data.get("version"),
@@ -137,11 +141,12 @@ class PartnerViewSet(viewsets.ModelViewSet):
     @extend_schema(request=TierChangeRequestSerializer, responses=PartnerSerializer)
     @action(detail=True, methods=["post"], url_path="change-tier")
     def change_tier(self, request: Request, pk: str | None = None) -> Response:
+        partner = self.get_object()
         body = TierChangeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         partner = services.change_tier(
-            self.get_object(),
+            partner,
             to_tier=data["to_tier"],
             changed_by=acting_user(request),
             reason=data["reason"],
@@ -173,7 +178,7 @@ class PartnerViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(serializer.data)
 
 
-class ContactViewSet(viewsets.ModelViewSet):
+class ContactViewSet(NotFoundBeforeForbiddenMixin, viewsets.ModelViewSet):
     serializer_class = ContactSerializer
     filterset_class = ContactFilterSet
     queryset = Contact.objects.none()

@@ -1,0 +1,58 @@
+from datetime import date
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from accounts.roles import Role
+from partners.choices import PartnerType, Province, Tier
+from partners.models import Contact, Partner, Tag
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("correct horse battery")
+
+    @factory.post_generation
+    def role(self, create: bool, role: Role | None, **kwargs: object) -> None:
+        if create and role:
+            self.groups.add(Group.objects.get(name=role))
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"T{n:06d}")
+    legal_name = factory.Sequence(lambda n: f"测试商贸有限公司{n}")
+    partner_type = PartnerType.DISTRIBUTOR
+    province = Province.GUANGDONG
+    tier = Tier.REGULAR
+    cooperation_start_date = date(2020, 1, 1)
+
+    @factory.post_generation
+    def specialists(self, create: bool, users: list[User] | None, **kwargs: object) -> None:
+        if create and users:
+            self.specialists.set(users)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"联系人{n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag{n}")

@@ -1,0 +1,158 @@
+"""Every URL route and every OpenAPI operation is listed here with who may reach it; a new
+route that is not listed fails `test_every_route_is_in_the_access_table`. For every route on
+a partner, the outsider (a manager of another portfolio) gets 404."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from drf_spectacular.generators import SchemaGenerator
+
+from tests.factories import ContactFactory
+
+PUBLIC = "public"  # reachable without login
+SIGNED_IN = "signed in"  # any signed-in user
+STAFF = "staff"  # needs a staff role's permission; rows filtered by visible_to
+PARTNER = "partner"  # on one partner: 404 outside the user's portfolio
+OWN = "own"  # the user's own rows only (their imports, their profile)
+
+ROUTES = {
+    "home": SIGNED_IN,
+    "healthz": PUBLIC,
+    "set_language": PUBLIC,
+    "login": PUBLIC,
+    "logout": SIGNED_IN,
+    "password_change": SIGNED_IN,
+    "password_change_done": SIGNED_IN,
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC,
+    "accounts:profile": OWN,
+    "accounts:regenerate_token": OWN,
+    "partners:partner_list": STAFF,
+    "partners:partner_create": STAFF,
+    "partners:partner_export": STAFF,
+    "partners:partner_import": STAFF,
+    "partners:partner_import_template": STAFF,
+    "partners:partner_import_preview": OWN,
+    "partners:partner_detail": PARTNER,
+    "partners:partner_update": PARTNER,
+    "partners:partner_timeline": PARTNER,
+    "partners:partner_history": PARTNER,
+    "partners:partner_terminate": PARTNER,
+    "partners:partner_suspend": PARTNER,
+    "partners:partner_reactivate": PARTNER,
+    "partners:partner_change_tier": PARTNER,
+    "partners:contact_create": PARTNER,
+    "partners:contact_update": PARTNER,
+    "partners:contact_delete": PARTNER,
+    "api-schema": SIGNED_IN,
+    "api-docs": SIGNED_IN,
+    "api-root": SIGNED_IN,
+    "partner-list": STAFF,
+    "partner-detail": PARTNER,
+    "partner-terminate": PARTNER,
+    "partner-suspend": PARTNER,
+    "partner-reactivate": PARTNER,
+    "partner-change-tier": PARTNER,
+    "partner-timeline": PARTNER,
+    "partner-tier-history": PARTNER,
+    "partner-contacts": PARTNER,
+    "contact-list": STAFF,
+    "contact-detail": PARTNER,
+    "tag-list": STAFF,
+    "tag-detail": STAFF,
+}
+
+
+def _route_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the admin site: superusers and staff flag only, tested apart
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= _route_names(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}{entry.name}")
+    return names
+
+
+def test_every_route_is_in_the_access_table():
+    routes = _route_names(get_resolver())
+    routes = {name for name in routes if not name.endswith("-format-suffix")}
+    assert routes - ROUTES.keys() == set(), "add the new routes to ROUTES with their access"
+    assert ROUTES.keys() - routes == set(), "ROUTES lists routes that no longer exist"
+
+
+def _partner_urls(partner, contact):
+    args = {"pk": partner.pk}
+    contact_args = {"pk": partner.pk, "contact_pk": contact.pk}
+    for name, access in ROUTES.items():
+        if access != PARTNER:
+            continue
+        if name.startswith("partners:contact_") and name != "partners:contact_create":
+            yield name, reverse(name, kwargs=contact_args)
+        elif name.startswith("contact-"):
+            yield name, reverse(name, kwargs={"pk": contact.pk})
+        else:
+            yield name, reverse(name, kwargs=args)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_outsider_gets_404_on_every_partner_route(as_user, outsider, partner, method):
+    client = as_user(outsider)
+    contact = partner.contacts.get()
+    for name, url in _partner_urls(partner, contact):
+        response = getattr(client, method)(url)
+        assert response.status_code in (404, 405), (name, method, response.status_code)
+        if response.status_code == 405:  # this route has no such method
+            continue
+        assert response.status_code == 404
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "post"])
+def test_outsider_gets_404_from_every_api_operation_on_a_partner(
+    as_api_user, outsider, partner, method
+):
+    contact = partner.contacts.get()
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    client = as_api_user(outsider)
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if "{id}" not in path or method not in operations or path.startswith("/api/v1/tags"):
+            continue
+        object_id = contact.pk if path.startswith("/api/v1/contacts") else partner.pk
+        response = getattr(client, method)(re.sub(r"\{id\}", str(object_id), path), {})
+        assert response.status_code == 404, (method, path, response.status_code)
+        checked += 1
+    assert checked > 0
+
+
+def test_api_operations_are_all_known_routes():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    prefixes = {"/api/v1/partners/", "/api/v1/contacts/", "/api/v1/tags/"}
+    for path in schema["paths"]:
+        assert any(path.startswith(prefix) for prefix in prefixes), path
+
+
+def test_anonymous_is_sent_to_login_from_staff_pages(client, partner):
+    for name, access in ROUTES.items():
+        if access not in (STAFF, PARTNER) or "-" in name:
+            continue
+        kwargs = {}
+        if access == PARTNER:
+            kwargs = {"pk": partner.pk}
+            if name in ("partners:contact_update", "partners:contact_delete"):
+                kwargs["contact_pk"] = ContactFactory(partner=partner).pk
+        if name == "partners:partner_export":
+            kwargs = {"file_format": "csv"}
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
+
+
+def test_anonymous_gets_401_or_403_from_the_api(client):
+    for url in ["/api/v1/partners/", "/api/v1/contacts/", "/api/v1/tags/", "/api/schema/"]:
+        assert client.get(url).status_code in (401, 403), url
