@@ -56,7 +56,7 @@ pytest: install
 test: lint typecheck migrations-check pytest
 
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=static
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=static --ignore=staticfiles --ignore=tests
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

@@ -17,7 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CHANNELHUB_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# Local development keeps its settings in .env (`make run` writes one); real environment
+# variables win over it.
+environ.Env.read_env(env.str("CHANNELHUB_ENV_FILE", default=str(BASE_DIR / ".env")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -224,6 +226,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "Province": "partners.choices.Province",
+        "Tier": "partners.choices.Tier",
+        "TerminationReason": "partners.choices.TerminationReason",
+        "PartnerType": "partners.choices.PartnerType",
+        "PartnerStatus": "partners.choices.PartnerStatus",
+        "RevenueBand": "partners.choices.RevenueBand",
+    },
 }
 
 # --- Cache ----------------------------------------------------------------------------

@@ -1,0 +1,46 @@
+from collections import Counter
+
+from django.core.management import call_command
+
+from accounts.models import User
+from accounts.roles import Role
+from partners.models import Contact, Partner
+
+
+def snapshot():
+    return list(
+        Partner.objects.order_by("code").values_list(
+            "code", "legal_name", "province", "tier", "owner__username", "status"
+        )
+    )
+
+
+def test_seed_demo_creates_users_for_every_role_and_realistic_partners(db):
+    call_command("seed_demo", partners=400, seed=7)
+
+    roles = set(User.objects.filter(groups__isnull=False).values_list("groups__name", flat=True))
+    assert roles == set(Role.values)
+    assert User.objects.get(username="admin").is_superuser
+    assert Partner.objects.count() == 400
+    tiers = Counter(Partner.objects.values_list("tier", flat=True))
+    assert 5 <= tiers["core"] <= 40 and 100 <= tiers["regular"] <= 180 and tiers["potential"] >= 200
+    assert Contact.objects.filter(is_primary=True).count() == 400
+    assert Partner.objects.filter(legal_name__endswith="公司").count() == 400
+
+
+def test_seed_demo_is_idempotent_and_deterministic_for_a_seed(db):
+    call_command("seed_demo", partners=50, seed=3)
+    first = snapshot()
+
+    call_command("seed_demo", partners=50, seed=3)
+    assert snapshot() == first
+
+    Partner.objects.all().delete()
+    call_command("seed_demo", partners=50, seed=3)
+    assert snapshot() == first
+
+
+def test_a_larger_second_run_adds_only_the_missing_partners(db):
+    call_command("seed_demo", partners=20, seed=3)
+    call_command("seed_demo", partners=30, seed=3)
+    assert Partner.objects.count() == 30
