@@ -73,17 +73,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_role_permissions(apps: Any, schema_editor: Any) -> None:
-    """Data-migration body: create the role groups and give each exactly its permissions."""
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
-
-    group_model = apps.get_model("auth", "Group")
-    permission_model = apps.get_model("auth", "Permission")
+def _assign_permissions(group_model: Any, permission_model: Any) -> None:
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _created = group_model.objects.get_or_create(name=role)
         permissions = []
@@ -93,3 +83,22 @@ def sync_role_permissions(apps: Any, schema_editor: Any) -> None:
                 permission_model.objects.get(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(permissions)
+
+
+def sync_role_permissions(apps: Any, schema_editor: Any) -> None:
+    """Data-migration body: create the role groups and give each exactly its permissions."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    _assign_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def ensure_role_groups() -> None:
+    """The same, on the live models: restores the groups after a database flush (tests) or
+    after someone deleted one by hand."""
+    from django.contrib.auth.models import Group, Permission
+
+    _assign_permissions(Group, Permission)

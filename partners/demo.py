@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from faker import Faker
@@ -109,6 +110,7 @@ class SeedResult:
 def ensure_demo_users() -> tuple[dict[str, User], int]:
     """Create the demo users once; existing ones are left as they are."""
     users, created_count = {}, 0
+    password = make_password(DEMO_PASSWORD)  # one slow hash for all of them
     for username, display_name, role in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -119,7 +121,7 @@ def ensure_demo_users() -> tuple[dict[str, User], int]:
                 is_staff=role is None,
                 is_superuser=role is None,
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password = password
             user.save()
             if role:
                 user.groups.add(Group.objects.get(name=role))
@@ -133,14 +135,21 @@ def demo_code(seed: int, index: int) -> str:
 
 
 def _partners(
-    seed: int, count: int, managers: list[User], specialists: list[User], today: date
+    seed: int,
+    count: int,
+    managers: list[User],
+    specialists: list[User],
+    today: date,
+    taken_names: set[str] | None = None,
 ) -> Iterator[NewPartner]:
+    """Partners 1…count of a seed. `taken_names` are legal names already used by other
+    partners (another seed's, or real ones), which the generator steers around."""
     rng = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
     provinces = list(PROVINCE_WEIGHTS)
     province_weights = list(PROVINCE_WEIGHTS.values())
-    used_names: set[str] = set()
+    used_names: set[str] = set(taken_names or ())
     for index in range(1, count + 1):
         province = rng.choices(provinces, province_weights)[0]
         city = rng.choice(CITIES[province])
@@ -217,9 +226,12 @@ def seed_demo(
     existing = set(
         Partner.objects.filter(code__startswith=f"D{seed}-").values_list("code", flat=True)
     )
+    taken_names = set(
+        Partner.objects.exclude(code__startswith=f"D{seed}-").values_list("legal_name", flat=True)
+    )
     batch: list[NewPartner] = []
     created = skipped = 0
-    for new_partner in _partners(seed, partners, managers, specialists, today):
+    for new_partner in _partners(seed, partners, managers, specialists, today, taken_names):
         if new_partner.fields["code"] in existing:
             skipped += 1
             continue

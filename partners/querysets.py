@@ -47,22 +47,33 @@ class PartnerQuerySet(models.QuerySet):
         return self.exclude(status=PartnerStatus.TERMINATED)
 
     def search(self, text: str) -> PartnerQuerySet:
-        """Free-text search over code, names, city and the contacts' names, phones, emails."""
+        """Free-text search over code, names, city and the contacts' names, phones, emails.
+
+        A UNION of two lookups, each able to use its table's trigram indexes on PostgreSQL,
+        instead of one OR across both tables (a full scan)."""
         text = text.strip()
         if not text:
             return self
         from .models import Contact
 
-        matching_contacts = Contact.objects.filter(partner_id=OuterRef("pk")).filter(
-            Q(name__icontains=text) | Q(phone__icontains=text) | Q(email__icontains=text)
+        by_partner = (
+            self.model.objects.filter(
+                Q(code__icontains=text)
+                | Q(legal_name__icontains=text)
+                | Q(short_name__icontains=text)
+                | Q(city__icontains=text)
+            )
+            .order_by()
+            .values("pk")
         )
-        return self.filter(
-            Q(code__icontains=text)
-            | Q(legal_name__icontains=text)
-            | Q(short_name__icontains=text)
-            | Q(city__icontains=text)
-            | Exists(matching_contacts)
+        by_contact = (
+            Contact.objects.filter(
+                Q(name__icontains=text) | Q(phone__icontains=text) | Q(email__icontains=text)
+            )
+            .order_by()
+            .values("partner_id")
         )
+        return self.filter(pk__in=by_partner.union(by_contact))
 
     def for_list(self) -> PartnerQuerySet:
         """What a list row or export line shows, in a fixed number of queries."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from channelhub.lib.bulk import insert_history, insert_rows
 from channelhub.services import reserve_numbers
 
 from .choices import PartnerStatus, TerminationReason, Tier, TimelineKind
@@ -446,11 +447,11 @@ def create_partners_in_bulk(
     *,
     created_by: User | None,
     event_kind: str = TimelineKind.IMPORTED,
-    batch_size: int = 2000,
-) -> list[Partner]:
+) -> Sequence[Partner]:
     """Create many partners with contacts, tags, specialists, their initial tier history,
-    their history records (actor included) and a timeline entry each, in a fixed number of
-    statements per batch. Callers validate first; a database error rolls everything back."""
+    their history records (actor included) and a timeline entry each, with a fixed number
+    of statements (COPY on PostgreSQL). Callers validate first; a database error rolls
+    everything back."""
     if not new_partners:
         return []
     codes = iter(next_partner_codes(sum(1 for p in new_partners if not p.fields.get("code"))))
@@ -459,9 +460,8 @@ def create_partners_in_bulk(
         partner = Partner(**new.fields)
         partner.code = partner.code or next(codes)
         partners.append(partner)
-    partners = bulk_create_with_history(
-        partners, Partner, batch_size=batch_size, default_user=created_by
-    )
+    insert_rows(Partner, partners)
+    insert_history(Partner, partners, user=created_by)
     today = timezone.localdate()
     tags = _tags_by_name({name for new in new_partners for name in new.tag_names})
     contacts, tag_links, specialist_links, tier_changes, events = [], [], [], [], []
@@ -493,11 +493,12 @@ def create_partners_in_bulk(
                 partner=partner, kind=event_kind, actor=created_by, details={"code": partner.code}
             )
         )
-    bulk_create_with_history(contacts, Contact, batch_size=batch_size, default_user=created_by)
-    Partner.tags.through.objects.bulk_create(tag_links, batch_size=batch_size)
-    Partner.specialists.through.objects.bulk_create(specialist_links, batch_size=batch_size)
-    TierChange.objects.bulk_create(tier_changes, batch_size=batch_size)
-    PartnerEvent.objects.bulk_create(events, batch_size=batch_size)
+    insert_rows(Contact, contacts)
+    insert_history(Contact, contacts, user=created_by)
+    insert_rows(Partner.tags.through, tag_links)
+    insert_rows(Partner.specialists.through, specialist_links)
+    insert_rows(TierChange, tier_changes)
+    insert_rows(PartnerEvent, events)
     return partners
 
 
@@ -532,7 +533,7 @@ def preview_partner_import(content: bytes, file_name: str, *, uploaded_by: User)
 
 
 @transaction.atomic
-def import_partners(batch: ImportBatch, *, imported_by: User) -> list[Partner]:
+def import_partners(batch: ImportBatch, *, imported_by: User) -> Sequence[Partner]:
     """Write a previewed import all-or-nothing. The file is validated again inside the
     transaction (the archive may have changed since the preview); any error writes nothing."""
     from .importing import PartnerImportValidator

@@ -79,6 +79,12 @@ class PartnerListView(StaffViewMixin, ListView):
             return Partner.objects.none()
         return self.filterset.qs
 
+    def paginate_queryset(self, queryset: Any, page_size: int) -> tuple:
+        """A page number past the end (bookmarks, shrinking filters) shows the last page."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
     def get_template_names(self) -> list[str]:
         if self.request.htmx:  # type: ignore[attr-defined]
             return ["partners/partials/_partner_table.html"]

@@ -45,7 +45,8 @@ def test_healthz_reports_database_broker_and_worker_heartbeat(client, db):
     }
     record_heartbeat()
     fresh = client.get("/healthz").json()
-    assert fresh["worker"] == "ok" and fresh["worker_heartbeat_age_seconds"] <= 1
+    assert fresh["worker"] == "ok"
+    assert fresh["worker_heartbeat_age_seconds"] <= 1
 
 
 def test_healthz_answers_503_when_the_broker_is_down(client, db, settings):
@@ -87,4 +88,5 @@ def test_production_settings_pass_the_deploy_check():
 def test_production_settings_refuse_to_start_without_secret_key_or_database_url():
     result = _run_manage("check")
     assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr and "DATABASE_URL" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+    assert "DATABASE_URL" in result.stderr

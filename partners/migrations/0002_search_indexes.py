@@ -6,6 +6,8 @@ TRIGRAM_INDEXES = [
     ("partner_code_trgm", "partners_partner", "code"),
     ("contact_name_trgm", "partners_contact", "name"),
     ("contact_phone_trgm", "partners_contact", "phone"),
+    ("contact_email_trgm", "partners_contact", "email"),
+    ("partner_city_trgm", "partners_partner", "city"),
 ]
 
 

@@ -11,11 +11,10 @@ from playwright.sync_api import Page, expect
 from partners.choices import Tier
 from tests.factories import ContactFactory, PartnerFactory
 
-# Committed data for the live server; serialized_rollback brings back the role groups of the
-# data migration after each flush.
+# The live server reads committed data; the factories restore the role groups after flushes.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 TEXTS = {

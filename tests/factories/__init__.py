@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import Role, ensure_role_groups
 from partners.choices import PartnerType, Province, Tier
 from partners.models import Contact, Partner, Tag
 
@@ -21,6 +21,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, role: Role | None, **kwargs: object) -> None:
         if create and role:
+            if not Group.objects.filter(name=role).exists():  # flushed by a transactional test
+                ensure_role_groups()
             self.groups.add(Group.objects.get(name=role))
 
 

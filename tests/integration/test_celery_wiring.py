@@ -15,7 +15,7 @@ from django.db import connection
 from channelhub.models import Heartbeat
 from channelhub.tasks import record_heartbeat_task
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

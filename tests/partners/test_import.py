@@ -246,7 +246,9 @@ def test_hostile_or_unreadable_files_get_a_clear_error_and_write_nothing(
     response = upload(as_user(manager), content, name)
     errors = preview_errors(response)
     assert response.status_code == 200
-    assert len(errors) == 1 and errors[0]["row"] == 0 and errors[0]["message"]
+    assert len(errors) == 1
+    assert errors[0]["row"] == 0
+    assert errors[0]["message"]
     assert "root:" not in str(errors)
     assert Partner.objects.count() == 0
 

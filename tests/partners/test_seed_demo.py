@@ -23,7 +23,9 @@ def test_seed_demo_creates_users_for_every_role_and_realistic_partners(db):
     assert User.objects.get(username="admin").is_superuser
     assert Partner.objects.count() == 400
     tiers = Counter(Partner.objects.values_list("tier", flat=True))
-    assert 5 <= tiers["core"] <= 40 and 100 <= tiers["regular"] <= 180 and tiers["potential"] >= 200
+    assert 5 <= tiers["core"] <= 40
+    assert 100 <= tiers["regular"] <= 180
+    assert tiers["potential"] >= 200
     assert Contact.objects.filter(is_primary=True).count() == 400
     assert Partner.objects.filter(legal_name__endswith="公司").count() == 400
 
@@ -44,3 +46,9 @@ def test_a_larger_second_run_adds_only_the_missing_partners(db):
     call_command("seed_demo", partners=20, seed=3)
     call_command("seed_demo", partners=30, seed=3)
     assert Partner.objects.count() == 30
+
+
+def test_two_seeds_live_side_by_side(db):
+    call_command("seed_demo", partners=300, seed=1)
+    call_command("seed_demo", partners=300, seed=2)
+    assert Partner.objects.count() == 600
