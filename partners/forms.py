@@ -69,7 +69,12 @@ class PartnerForm(forms.ModelForm):
         }
 
     def __init__(
-        self, *args: Any, can_assign_owner: bool = False, can_set_tier: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        can_assign_owner: bool = False,
+        can_assign_specialists: bool = False,
+        can_set_tier: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].required = False
@@ -81,11 +86,15 @@ class PartnerForm(forms.ModelForm):
             self.fields[name].queryset = queryset  # type: ignore[attr-defined]
         if not can_assign_owner:
             del self.fields["owner"]
+        if not can_assign_specialists:
+            # Specialists decide who sees the partner: a row-level grant, not a profile field.
+            del self.fields["specialists"]
         if not can_set_tier or self.instance.pk:
             # An existing partner changes tier only through a recorded tier change.
             del self.fields["tier"]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["version"].required = True  # optimistic locking on every edit
             self.fields["code"].disabled = True
 
     def clean(self) -> dict[str, Any]:
@@ -99,6 +108,8 @@ class PartnerForm(forms.ModelForm):
 
 
 class TerminateForm(forms.Form):
+    """Sent from the partner page with the version it showed."""
+
     terminated_on = forms.DateField(
         label=_("Terminated on"), widget=DateInput(), initial=timezone.localdate
     )
@@ -106,14 +117,14 @@ class TerminateForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class StatusNoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class TierChangeForm(forms.Form):
@@ -122,7 +133,7 @@ class TierChangeForm(forms.Form):
         label=_("Effective on"), widget=DateInput(), initial=timezone.localdate
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class ContactForm(forms.ModelForm):

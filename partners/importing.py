@@ -26,7 +26,7 @@ from accounts.roles import Role
 
 from .choices import PartnerType, Province, RevenueBand, Tier
 from .models import Partner
-from .services import ContactData, NewPartner
+from .services import ContactData, NewPartner, default_owner
 from .tabular import FORMULA_PREFIXES
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ EXPORT_ONLY_COLUMNS = [Column("status", gettext_lazy("Status"))]
 COLUMNS_BY_KEY = {column.key: column for column in (*COLUMNS, *EXPORT_ONLY_COLUMNS)}
 REQUIRED_PARTNER_COLUMNS = ("legal_name", "partner_type", "province")
 LIST_SEPARATORS = re.compile(r"[;,，；、|/]+")
+MAX_WHOLE_NUMBER = 2_147_483_647  # the database's integer column
 TRUE_WORDS = {"1", "y", "yes", "true", "是", "主要", "√", "x"}
 FALSE_WORDS = {"", "0", "n", "no", "false", "否"}
 PROVINCE_SUFFIXES = ("省", "市", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区")
@@ -202,7 +203,12 @@ class _RowReader:
             number = Decimal(text)
         except InvalidOperation:
             number = Decimal(-1)
-        if number < 0 or number != number.to_integral_value():
+        if (
+            not number.is_finite()
+            or number < 0
+            or number > MAX_WHOLE_NUMBER
+            or number != number.to_integral_value()
+        ):
             self.error(key, _("“%(value)s” is not a whole number ≥ 0.") % {"value": text})
             return None
         return int(number)
@@ -238,7 +244,7 @@ class PartnerImportValidator:
         keys = self._map_header(rows[0], plan)
         if plan.errors:
             return plan
-        by_identity: dict[str, tuple[NewPartner, int]] = {}
+        by_identity: dict[str, tuple[NewPartner | None, int]] = {}
         for offset, raw in enumerate(rows[1:], start=2):
             cells = {key: _clean_cell(value) for key, value in zip(keys, raw, strict=False) if key}
             if all(value in (None, "") for value in cells.values()):
@@ -272,7 +278,7 @@ class PartnerImportValidator:
         plan: ImportPlan,
         row_number: int,
         cells: dict[str, Any],
-        by_identity: dict[str, tuple[NewPartner, int]],
+        by_identity: dict[str, tuple[NewPartner | None, int]],
     ) -> None:
         reader = _RowReader(plan, row_number, cells)
         code = reader.text("code", max_length=30)
@@ -281,9 +287,11 @@ class PartnerImportValidator:
         earlier = by_identity.get(identity)
         if earlier is None:
             new_partner = self._read_partner(reader, code, legal_name)
-            if new_partner is None:
-                return
+            # Remembered even when invalid, so its later rows are read as its contacts.
             by_identity[identity] = (new_partner, row_number)
+            if new_partner is None:
+                self._read_contact(reader)
+                return
             if legal_name and f"name:{legal_name}" != identity:
                 if f"name:{legal_name}" in by_identity:
                     reader.error("legal_name", _("Another partner in the file has this name."))
@@ -291,6 +299,9 @@ class PartnerImportValidator:
             plan.partners.append(new_partner)
         else:
             new_partner, first_row = earlier
+            if new_partner is None:  # its first row has errors already reported
+                self._read_contact(reader)
+                return
             if legal_name and legal_name != new_partner.fields["legal_name"]:
                 reader.error(
                     "legal_name",
@@ -315,7 +326,11 @@ class PartnerImportValidator:
             "notes": reader.text("notes", max_length=5000),
         }
         province_text = reader.text("province", max_length=30, required=True)
-        fields["province"] = reader.province("province", self.provinces, province_text) or ""
+        fields["province"] = (
+            reader.province("province", self.provinces, province_text) or ""
+            if province_text
+            else ""
+        )
         coverage_text = reader.text("coverage", max_length=500)
         coverage = [
             reader.province("coverage", self.provinces, part.strip())
@@ -349,7 +364,7 @@ class PartnerImportValidator:
     def _read_owner(self, reader: _RowReader) -> Any:
         username = reader.text("owner", max_length=150)
         if not username or username == self.importer.username:
-            return self.importer if self.importer.has_role(Role.CHANNEL_MANAGER) else None
+            return default_owner(self.importer)
         if not self.can_assign_owner:
             reader.error("owner", _("You can only import partners that you own."))
             return None
@@ -392,9 +407,9 @@ class PartnerImportValidator:
         )
 
     def _check_database_uniqueness(
-        self, plan: ImportPlan, by_identity: dict[str, tuple[NewPartner, int]]
+        self, plan: ImportPlan, by_identity: dict[str, tuple[NewPartner | None, int]]
     ) -> None:
-        first_rows = {id(partner): row for partner, row in by_identity.values()}
+        first_rows = {id(partner): row for partner, row in by_identity.values() if partner}
         codes = {p.fields["code"]: p for p in plan.partners if p.fields["code"]}
         names = {p.fields["legal_name"]: p for p in plan.partners}
         for code in Partner.objects.filter(code__in=list(codes)).values_list("code", flat=True):

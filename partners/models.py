@@ -105,6 +105,7 @@ class Partner(models.Model):
             ("terminate_partner", _("Can terminate and reactivate partners")),
             ("change_partner_tier", _("Can change a partner's tier")),
             ("assign_partner_owner", _("Can assign a partner's owner")),
+            ("assign_partner_specialists", _("Can assign a partner's supporting specialists")),
             ("import_partner", _("Can import partners")),
             ("export_partner", _("Can export partners")),
         ]

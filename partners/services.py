@@ -9,13 +9,14 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from channelhub.lib.bulk import insert_history, insert_rows
+from accounts.roles import Role
+from channelhub.lib.bulk import insert_history, insert_m2m_history, insert_rows
 from channelhub.services import reserve_numbers
 
 from .choices import PartnerStatus, TerminationReason, Tier, TimelineKind
@@ -77,7 +78,20 @@ class _Diff:
 
 
 def next_partner_codes(count: int) -> list[str]:
-    return [f"P{number:06d}" for number in reserve_numbers(PARTNER_CODE_SERIES, count)]
+    """`count` unused codes of the P000123 series; numbers whose code someone typed in by
+    hand are skipped (the counter moves past them for good)."""
+    codes: list[str] = []
+    while len(codes) < count:
+        wanted = count - len(codes)
+        candidates = [f"P{n:06d}" for n in reserve_numbers(PARTNER_CODE_SERIES, wanted)]
+        taken = set(Partner.objects.filter(code__in=candidates).values_list("code", flat=True))
+        codes += [code for code in candidates if code not in taken]
+    return codes
+
+
+def default_owner(user: User | None) -> User | None:
+    """Who owns a partner created without an owner: its creator if a channel manager."""
+    return user if user is not None and user.has_role(Role.CHANNEL_MANAGER) else None
 
 
 def _display(value: Any) -> Any:
@@ -364,10 +378,13 @@ def change_tier(
     return locked
 
 
-def _make_only_primary(contact: Contact) -> None:
-    Contact.objects.filter(partner_id=contact.partner_id, is_primary=True).exclude(
+def _make_only_primary(contact: Contact, actor: User | None) -> None:
+    others = Contact.objects.filter(partner_id=contact.partner_id, is_primary=True).exclude(
         pk=contact.pk
-    ).update(is_primary=False)
+    )
+    for other in others:  # at most one; saved one by one so the history records it
+        other.is_primary = False
+        _save_with_history(other, actor)
 
 
 @transaction.atomic
@@ -384,7 +401,7 @@ def save_contact(contact: Contact, *, saved_by: User | None) -> Contact:
     ):
         contact.is_primary = True
     if contact.is_primary:
-        _make_only_primary(contact)
+        _make_only_primary(contact, saved_by)
     _save_with_history(contact, saved_by)
     if is_new:
         record_event(
@@ -461,7 +478,7 @@ def create_partners_in_bulk(
         partner.code = partner.code or next(codes)
         partners.append(partner)
     insert_rows(Partner, partners)
-    insert_history(Partner, partners, user=created_by)
+    history_ids = insert_history(Partner, partners, user=created_by)
     today = timezone.localdate()
     tags = _tags_by_name({name for new in new_partners for name in new.tag_names})
     contacts, tag_links, specialist_links, tier_changes, events = [], [], [], [], []
@@ -497,6 +514,8 @@ def create_partners_in_bulk(
     insert_history(Contact, contacts, user=created_by)
     insert_rows(Partner.tags.through, tag_links)
     insert_rows(Partner.specialists.through, specialist_links)
+    insert_m2m_history(Partner, "tags", tag_links, history_ids)
+    insert_m2m_history(Partner, "specialists", specialist_links, history_ids)
     insert_rows(TierChange, tier_changes)
     insert_rows(PartnerEvent, events)
     return partners
@@ -545,9 +564,14 @@ def import_partners(batch: ImportBatch, *, imported_by: User) -> Sequence[Partne
     plan = PartnerImportValidator(imported_by).validate(read_rows(bytes(locked.content)))
     if not plan.is_valid:
         raise ImportRejected([error.as_dict() for error in plan.errors])
-    partners = create_partners_in_bulk(
-        plan.partners, created_by=imported_by, event_kind=TimelineKind.IMPORTED
-    )
+    try:
+        with transaction.atomic():
+            partners = create_partners_in_bulk(
+                plan.partners, created_by=imported_by, event_kind=TimelineKind.IMPORTED
+            )
+    except IntegrityError as error:  # someone created one of these partners meanwhile
+        message = _("Another change conflicted with this import; nothing was written.")
+        raise ImportRejected([{"row": 0, "column": "", "message": message}]) from error
     locked.status = ImportBatch.Status.IMPORTED
     locked.imported_at = timezone.now()
     locked.content = b""

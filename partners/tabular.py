@@ -52,6 +52,10 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):
             yield list(row)
+    except UnreadableFile:
+        raise
+    except Exception as error:  # a damaged cell deep in the sheet
+        raise UnreadableFile(_("The workbook could not be read: it may be damaged.")) from error
     finally:
         workbook.close()
 
@@ -68,7 +72,7 @@ def decode_text(content: bytes) -> str:
 
 
 def _csv_rows(content: bytes) -> Iterator[list[Any]]:
-    if b"\0" in content[:8192]:
+    if b"\0" in content:
         raise UnreadableFile(_("The file is neither an .xlsx workbook nor a CSV text file."))
     text = decode_text(content)
     try:
@@ -125,11 +129,14 @@ def write_xlsx(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[
     """Every text cell is written as a string cell, so `=…` is shown, never evaluated."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
 
     def cell(value: Any) -> WriteOnlyCell:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters .xlsx cannot hold
         written = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             written.data_type = "s"  # openpyxl would otherwise store "=…" as a formula

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -85,10 +86,19 @@ class PartnerListView(StaffViewMixin, ListView):
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
+    def is_table_refresh(self) -> bool:
+        htmx = self.request.htmx  # type: ignore[attr-defined]
+        return bool(htmx) and not htmx.history_restore_request
+
     def get_template_names(self) -> list[str]:
-        if self.request.htmx:  # type: ignore[attr-defined]
+        if self.is_table_refresh():
             return ["partners/partials/_partner_table.html"]
         return ["partners/partner_list.html"]
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        patch_vary_headers(response, ["HX-Request"])  # the same URL has two renderings
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -124,7 +134,7 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
         }
 
 
-def timeline_page(partner: Partner, number: int) -> Any:
+def timeline_page(partner: Partner, number: int | str) -> Any:
     events = partner.events.select_related("actor")
     return Paginator(events, TIMELINE_PAGE_SIZE).get_page(number)
 
@@ -135,7 +145,7 @@ class PartnerTimelineView(StaffViewMixin, View):
     permission_required = "partners.view_partner"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        page = timeline_page(self.get_partner(), int(request.GET.get("page", "1") or 1))
+        page = timeline_page(self.get_partner(), request.GET.get("page", 1))
         return render(request, "partners/partials/_timeline.html", {"timeline": page})
 
 
@@ -160,6 +170,7 @@ class PartnerFormMixin(StaffViewMixin):
         user = self.request.user
         return {
             "can_assign_owner": user.has_perm("partners.assign_partner_owner"),
+            "can_assign_specialists": user.has_perm("partners.assign_partner_specialists"),
             "can_set_tier": user.has_perm("partners.change_partner_tier"),
         }
 
@@ -180,15 +191,20 @@ class PartnerCreateView(PartnerFormMixin, View):
             for name, value in form.cleaned_data.items()
             if name not in ("specialists", "tags", "version")
         }
-        fields.setdefault("owner", acting_user(request))
-        contact = contact_form.cleaned_data
-        partner = services.create_partner(
-            created_by=acting_user(request),
-            specialists=form.cleaned_data["specialists"],
-            tags=form.cleaned_data["tags"],
-            contacts=[services.ContactData(**contact)],
-            **fields,
-        )
+        user = acting_user(request)
+        if "owner" not in form.fields:
+            fields["owner"] = services.default_owner(user)
+        try:
+            partner = services.create_partner(
+                created_by=user,
+                specialists=form.cleaned_data.get("specialists", []),
+                tags=form.cleaned_data["tags"],
+                contacts=[services.ContactData(**contact_form.cleaned_data)],
+                **fields,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.render(form, contact_form)
         messages.success(request, _("Partner %(name)s created.") % {"name": partner})
         return redirect(partner)
 
@@ -222,13 +238,16 @@ class PartnerUpdateView(PartnerFormMixin, View):
                 Partner.objects.get(pk=partner.pk),
                 changed_by=acting_user(request),
                 expected_version=form.cleaned_data["version"],
-                specialists=form.cleaned_data["specialists"],
+                specialists=form.cleaned_data.get("specialists"),
                 tags=form.cleaned_data["tags"],
                 **changes,
             )
         except services.ConcurrentEditError as error:
             form.add_error(None, str(error))
             return self.render(partner, form, status=409)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.render(partner, form)
         messages.success(request, _("Changes saved."))
         return redirect(partner)
 

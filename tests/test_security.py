@@ -46,7 +46,7 @@ def test_healthz_reports_database_broker_and_worker_heartbeat(client, db):
     record_heartbeat()
     fresh = client.get("/healthz").json()
     assert fresh["worker"] == "ok"
-    assert fresh["worker_heartbeat_age_seconds"] <= 1
+    assert 0 <= fresh["worker_heartbeat_age_seconds"] < 60
 
 
 def test_healthz_answers_503_when_the_broker_is_down(client, db, settings):

@@ -1,3 +1,5 @@
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissions
 from rest_framework.request import Request
@@ -24,8 +26,11 @@ class NotFoundBeforeForbiddenMixin:
     def check_permissions(self, request: Request) -> None:
         lookup = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]
         if request.user.is_authenticated and lookup in self.kwargs:  # type: ignore[attr-defined]
-            get_object_or_404(
-                self.get_queryset(),  # type: ignore[attr-defined]
-                **{self.lookup_field: self.kwargs[lookup]},  # type: ignore[attr-defined]
-            )
+            try:
+                get_object_or_404(
+                    self.get_queryset(),  # type: ignore[attr-defined]
+                    **{self.lookup_field: self.kwargs[lookup]},  # type: ignore[attr-defined]
+                )
+            except (TypeError, ValueError, ValidationError) as error:  # "/partners/abc/"
+                raise Http404 from error
         super().check_permissions(request)  # type: ignore[misc]

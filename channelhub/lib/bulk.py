@@ -80,34 +80,74 @@ def insert_history(
     *,
     user: Any,
     batch_size: int = 2000,
-) -> None:
+) -> dict[Any, int]:
     """The "created" history record (django-simple-history) of each inserted instance,
-    with the acting user."""
+    with the acting user. Returns {instance pk: history record id}."""
     if not instances:
-        return
+        return {}
     history_manager = model.history  # type: ignore[attr-defined]
     if not _is_postgresql():
-        history_manager.bulk_history_create(instances, default_user=user, batch_size=batch_size)
-        return
+        records = history_manager.bulk_history_create(
+            instances, default_user=user, batch_size=batch_size
+        )
+        return {record.id: record.history_id for record in records}
     history_model = history_manager.model
+    history_ids = _reserve_ids(history_model, len(instances))
     now = timezone.now()
-    special = {
-        "history_date": now,
-        "history_change_reason": None,
-        "history_type": "+",
-        "history_user_id": getattr(user, "pk", None),
-    }
-    fields = [f for f in history_model._meta.concrete_fields if f.attname != "history_id"]
+    fields = history_model._meta.concrete_fields
 
-    def row(instance: models.Model) -> list[Any]:
-        values = []
-        for field in fields:
-            if field.attname in special:
-                values.append(special[field.attname])
-            elif isinstance(field, models.JSONField):
-                values.append(_db_value(field, instance, now))
-            else:
-                values.append(getattr(instance, field.attname))
-        return values
+    def row(instance: models.Model, history_id: int) -> list[Any]:
+        special = {
+            "history_id": history_id,
+            "history_date": now,
+            "history_change_reason": None,
+            "history_type": "+",
+            "history_user_id": getattr(user, "pk", None),
+        }
+        return [
+            special[field.attname]
+            if field.attname in special
+            else _db_value(field, instance, now)
+            if isinstance(field, models.JSONField)
+            else getattr(instance, field.attname)
+            for field in fields
+        ]
 
-    _copy(history_model._meta.db_table, [f.column for f in fields], map(row, instances))
+    _copy(
+        history_model._meta.db_table,
+        [field.column for field in fields],
+        map(row, instances, history_ids),
+    )
+    return dict(zip((instance.pk for instance in instances), history_ids, strict=True))
+
+
+def insert_m2m_history(
+    model: type[models.Model],
+    field_name: str,
+    links: Sequence[models.Model],
+    history_ids: dict[Any, int],
+) -> None:
+    """The many-to-many part of those history records: which links (already inserted
+    through-rows) each record had, so the history page shows them as there from the start."""
+    if not links:
+        return
+    history_model = model.history.model  # type: ignore[attr-defined]
+    m2m_history_model = next(
+        relation.related_model
+        for relation in history_model._meta.related_objects
+        if relation.related_model.__name__ == f"{history_model.__name__}_{field_name}"
+    )
+    source = model._meta.model_name
+    target = model._meta.get_field(field_name).m2m_reverse_field_name()  # type: ignore[union-attr]
+    rows = [
+        m2m_history_model(
+            id=link.pk,
+            **{
+                f"{source}_id": getattr(link, f"{source}_id"),
+                f"{target}_id": getattr(link, f"{target}_id"),
+            },
+            history_id=history_ids[getattr(link, f"{source}_id")],
+        )
+        for link in links
+    ]
+    insert_rows(m2m_history_model, rows)

@@ -11,6 +11,7 @@ from accounts.roles import Role
 
 from ..choices import Province, TerminationReason, Tier
 from ..models import Contact, Partner, PartnerEvent, Tag, TierChange
+from ..services import default_owner
 
 User = get_user_model()
 
@@ -136,8 +137,12 @@ class PartnerSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         errors = {}
+        if "specialists" in attrs and not user.has_perm("partners.assign_partner_specialists"):
+            current_specialists = set(self.instance.specialists.all()) if self.instance else set()
+            if set(attrs["specialists"]) != current_specialists:
+                errors["specialists"] = _("You cannot assign specialists.")
         if "owner" in attrs and not user.has_perm("partners.assign_partner_owner"):
-            current = self.instance.owner if self.instance else user
+            current = self.instance.owner if self.instance else default_owner(user)
             if attrs["owner"] != current:
                 errors["owner"] = _("You cannot assign the owner.")
         if "tier" in attrs:

@@ -44,6 +44,8 @@ class PartnerViewSet(NotFoundBeforeForbiddenMixin, viewsets.ModelViewSet):
     serializer_class = PartnerSerializer
     filterset_class = PartnerFilterSet
     queryset = Partner.objects.none()  # for the schema; requests use get_queryset
+    # Partners are never deleted through the API: they are terminated (and kept).
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     ACTION_PERMISSIONS = {
         "terminate": "partners.terminate_partner",
@@ -67,9 +69,10 @@ class PartnerViewSet(NotFoundBeforeForbiddenMixin, viewsets.ModelViewSet):
         data.pop("version", None)
         specialists = data.pop("specialists", [])
         tags = data.pop("tags", [])
-        data.setdefault("owner", acting_user(self.request))
+        user = acting_user(self.request)
+        data.setdefault("owner", services.default_owner(user))
         serializer.instance = services.create_partner(
-            created_by=acting_user(self.request),
+            created_by=user,
             specialists=specialists,
             tags=tags,
             **data,

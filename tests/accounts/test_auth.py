@@ -48,11 +48,15 @@ def test_log_in_and_out(manager, client):
 
 
 def test_the_session_is_cycled_on_login(manager, client):
-    client.get(reverse("login"))
-    client.session["probe"] = 1
-    before = client.cookies.get("sessionid")
+    session = client.session
+    session["probe"] = 1
+    session.save()
+    anonymous_key = client.cookies["sessionid"].value
+
     log_in(client, "manager")
-    assert client.cookies["sessionid"].value != (before.value if before else None)
+
+    assert client.cookies["sessionid"].value != anonymous_key
+    assert client.session["probe"] == 1  # cycled, not flushed
 
 
 def test_a_wrong_password_shows_an_error(manager, client):

@@ -37,9 +37,14 @@ def test_the_list_is_scoped_filtered_and_paginated(as_api_user, manager, partner
     assert (page["count"], len(page["results"]), page["next"] is not None) == (2, 1, True)
 
 
-def test_page_size_is_capped(as_api_user, manager, partner):
+def test_page_size_is_capped(as_api_user, manager, monkeypatch):
+    from channelhub.api.pagination import StandardPagination
+
+    monkeypatch.setattr(StandardPagination, "max_page_size", 2)
+    for _ in range(3):
+        PartnerFactory(owner=manager)
     response = as_api_user(manager).get(PARTNERS, {"page_size": 100000})
-    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
 
 
 @pytest.mark.parametrize("count", [10, 50])
@@ -267,3 +272,53 @@ def test_the_schema_and_docs_are_served(as_user, manager):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_a_non_numeric_id_answers_404(as_api_user, manager):
+    client = as_api_user(manager)
+    for url in [f"{PARTNERS}abc/", f"{PARTNERS}abc/terminate/", f"{CONTACTS}1e3/"]:
+        assert client.get(url).status_code in (404, 405), url
+        assert client.post(url, {}).status_code in (404, 405), url
+
+
+def test_a_specialist_cannot_grant_or_revoke_access_through_specialists(
+    as_api_user, specialist, partner
+):
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    friend = UserFactory(role=Role.CHANNEL_SPECIALIST)
+    url = f"{PARTNERS}{partner.pk}/"
+    client = as_api_user(specialist)
+
+    response = client.patch(url, {"specialists": [specialist.pk, friend.pk]}, format="json")
+
+    assert (response.status_code, list(response.json())) == (400, ["specialists"])
+    assert list(partner.specialists.all()) == [specialist]
+    unchanged = client.patch(url, {"specialists": [specialist.pk], "city": "东莞"}, format="json")
+    assert unchanged.status_code == 200
+
+
+def test_a_manager_assigns_specialists_to_their_partner(as_api_user, manager, partner):
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    helper = UserFactory(role=Role.CHANNEL_SPECIALIST)
+    response = as_api_user(manager).patch(
+        f"{PARTNERS}{partner.pk}/", {"specialists": [helper.pk]}, format="json"
+    )
+    assert response.status_code == 200
+    assert list(partner.specialists.all()) == [helper]
+
+
+def test_a_partner_created_by_a_vp_without_an_owner_has_none(as_api_user, vp):
+    response = as_api_user(vp).post(PARTNERS, new_partner(), format="json")
+    assert (response.status_code, response.json()["owner"]) == (201, None)
+
+
+def test_partners_are_never_deleted_through_the_api_even_by_a_superuser(as_api_user, partner):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True)
+    assert as_api_user(admin).delete(f"{PARTNERS}{partner.pk}/").status_code == 405
+    assert Partner.objects.filter(pk=partner.pk).exists()

@@ -64,3 +64,10 @@ def test_an_export_can_be_imported_again_as_new_partners(as_user, manager, vp, p
 
 def test_support_cannot_export(as_user, support):
     assert export(as_user(support), "csv").status_code == 403
+
+
+def test_control_characters_do_not_break_the_xlsx_export(as_user, manager):
+    PartnerFactory(owner=manager, legal_name="控制\x0b字符\x01公司", notes="a\x1fb")
+    response = export(as_user(manager), "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet["B2"].value == "控制字符公司"

@@ -131,6 +131,44 @@ def test_the_error_report_lists_every_row(as_user, manager):
     ]
 
 
+def test_later_rows_of_a_partner_whose_first_row_is_bad_are_not_misreported(as_user, manager):
+    rows = [
+        "B1,乙公司,批发商,广东,,,,甲,,",  # bad partner type
+        "B1,,,,,,,乙,,",  # a further contact of the same partner
+        "B2,丙公司,分销商,,,,,丙,,",  # no province: reported once
+    ]
+    errors = preview_errors(upload(as_user(manager), csv_bytes(rows)))
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "渠道类型"), (4, "省份")]
+
+
+@pytest.mark.parametrize("headcount", ["NaN", "Infinity", "1e10", "-3", "2.5", "abc"])
+def test_a_headcount_must_be_a_whole_number_the_database_can_hold(as_user, manager, headcount):
+    header = "公司全称,渠道类型,省份,员工人数,联系人姓名"
+    errors = preview_errors(
+        upload(as_user(manager), csv_bytes([f"甲公司,分销商,广东,{headcount},甲"], header=header))
+    )
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "员工人数")]
+
+
+def test_imported_tags_and_specialists_are_in_the_first_history_record(as_user, vp, specialist):
+    from partners.services import ContactData, NewPartner, create_partners_in_bulk
+
+    [partner] = create_partners_in_bulk(
+        [
+            NewPartner(
+                fields={"legal_name": "甲公司", "partner_type": "agent", "province": "GD"},
+                contacts=[ContactData(name="甲")],
+                tag_names=["新签约"],
+                specialist_ids=[specialist.pk],
+            )
+        ],
+        created_by=vp,
+    )
+    record = partner.history.get()
+    assert [link.tag.name for link in record.tags.all()] == ["新签约"]
+    assert [link.user for link in record.specialists.all()] == [specialist]
+
+
 def test_existing_codes_and_names_and_two_primaries_are_refused(as_user, manager, partner):
     rows = [
         f"{partner.code},新名字,分销商,广东,,,,甲,,是",
@@ -224,6 +262,9 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 XXE = b"""<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
 <row><c t="inlineStr"><is><t>&xxe;</t></is></c></row></sheetData></worksheet>"""
+BAD_CELL = b"""<?xml version="1.0"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="n"><v>abc</v></c></row></sheetData></worksheet>"""
 PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"
 
 
@@ -238,6 +279,8 @@ PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\
         ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100),
         ("blank.csv", b"   \n  "),
         ("broken.xlsx", b"PK\x03\x04garbage"),
+        ("badcell.xlsx", xlsx_with("xl/worksheets/sheet1.xml", BAD_CELL)),
+        ("nul.csv", csv_bytes(GOOD_ROWS * 400) + b"\0tail"),
     ],
 )
 def test_hostile_or_unreadable_files_get_a_clear_error_and_write_nothing(

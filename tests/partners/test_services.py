@@ -192,3 +192,16 @@ def test_contact_changes_are_listed_on_the_timeline(manager, partner):
     assert event.details["changes"] == [
         {"field": "phone", "old": "13800000000", "new": "13911112222"}
     ]
+
+
+def test_generated_codes_skip_codes_typed_in_by_hand(manager, db):
+    PartnerFactory(code="P000001")
+    PartnerFactory(code="P000003")
+    assert services.next_partner_codes(2) == ["P000002", "P000004"]
+
+
+def test_demoting_the_previous_primary_contact_is_in_its_history(manager, partner):
+    previous = partner.contacts.get()
+    services.save_contact(Contact(partner=partner, name="林芳", is_primary=True), saved_by=manager)
+    latest = previous.history.first()
+    assert (latest.is_primary, latest.history_user) == (False, manager)

@@ -264,7 +264,7 @@ def test_terminate_and_reactivate_in_the_browser(as_user, manager, partner):
 def test_terminating_without_a_reason_shows_an_error_and_changes_nothing(as_user, manager, partner):
     response = as_user(manager).post(
         reverse("partners:partner_terminate", args=[partner.pk]),
-        {"terminated_on": "2026-11-01"},
+        {"terminated_on": "2026-11-01", "version": partner.version},
         follow=True,
     )
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
@@ -275,7 +275,7 @@ def test_terminating_without_a_reason_shows_an_error_and_changes_nothing(as_user
 def test_a_vp_changes_the_tier_with_a_reason(as_user, vp, partner):
     as_user(vp).post(
         reverse("partners:partner_change_tier", args=[partner.pk]),
-        {"to_tier": "core", "reason": "连续超额完成", "effective_on": "2026-10-01"},
+        {"to_tier": "core", "reason": "连续超额完成", "effective_on": "2026-10-01", "version": 1},
     )
     partner.refresh_from_db()
     assert partner.tier == Tier.CORE
@@ -335,3 +335,31 @@ def test_a_page_past_the_end_shows_the_last_page(as_user, manager, partner):
     response = as_user(manager).get(LIST_URL, {"page": 999})
     assert response.status_code == 200
     assert listed_names(response) == ["广州星河贸易有限公司"]
+
+
+def test_the_timeline_page_number_may_be_garbage(as_user, manager, partner):
+    url = reverse("partners:partner_timeline", args=[partner.pk])
+    assert as_user(manager).get(url, {"page": "abc"}).status_code == 200
+
+
+def test_a_specialist_edit_form_has_no_specialists_field(as_user, specialist, partner):
+    response = as_user(specialist).get(reverse("partners:partner_update", args=[partner.pk]))
+    assert "specialists" not in response.context["form"].fields
+    assert "owner" not in response.context["form"].fields
+
+
+def test_a_history_restore_request_gets_the_whole_page(as_user, manager, partner):
+    response = as_user(manager).get(
+        LIST_URL, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
+def test_an_edit_without_the_version_is_refused(as_user, manager, partner):
+    data = edit_data(partner, city="深圳")
+    del data["version"]
+    response = as_user(manager).post(reverse("partners:partner_update", args=[partner.pk]), data)
+    assert "version" in response.context["form"].errors
+    partner.refresh_from_db()
+    assert partner.city == ""
