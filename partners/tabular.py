@@ -1,13 +1,16 @@
-"""Reading and writing spreadsheets safely: .xlsx and .csv (UTF-8 or GBK/GB18030) in, with
-checks against hostile files before parsing; .xlsx and .csv out, with formula injection
-neutralised."""
+"""Reading and writing spreadsheets safely: .xlsx (openpyxl) and .csv (UTF-8 or GBK/GB18030)
+in, with checks against hostile files before parsing; .xlsx (XlsxWriter) and .csv out, with
+formula injection neutralised."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +20,8 @@ XLSX_MAGIC = b"PK\x03\x04"
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+# Control characters an .xlsx (XML 1.0) cell cannot hold.
+XLSX_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class UnreadableFile(Exception):
@@ -126,25 +131,34 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def write_xlsx(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """Every text cell is written as a string cell, so `=…` is shown, never evaluated."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """XlsxWriter with formula, URL and number conversion off: "=…" is stored and shown as
+    text, never evaluated. Rows stream through temporary files (constant memory)."""
+    import xlsxwriter
 
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-
-    def cell(value: Any) -> WriteOnlyCell:
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters .xlsx cannot hold
-        written = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            written.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-        return written
-
-    sheet.append([cell(str(title)) for title in header])
-    for row in rows:
-        sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    sheet = workbook.add_worksheet(sheet_title[:31])
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    bold = workbook.add_format({"bold": True})
+    for column, title in enumerate(header):
+        sheet.write_string(0, column, XLSX_ILLEGAL_CHARACTERS.sub("", str(title)), bold)
+    for row_number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, date):
+                sheet.write_datetime(row_number, column, value, date_format)
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                sheet.write_number(row_number, column, value)
+            else:
+                sheet.write_string(row_number, column, XLSX_ILLEGAL_CHARACTERS.sub("", str(value)))
+    workbook.close()
     return buffer.getvalue()

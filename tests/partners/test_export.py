@@ -2,11 +2,12 @@ import csv
 import io
 
 import openpyxl
+import pytest
 from django.urls import reverse
 
 from partners import services
 from partners.models import ImportBatch, Partner
-from tests.factories import ContactFactory, PartnerFactory
+from tests.factories import ContactFactory, PartnerFactory, TagFactory
 
 PAYLOADS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tTAB"]
 
@@ -71,3 +72,20 @@ def test_control_characters_do_not_break_the_xlsx_export(as_user, manager):
     response = export(as_user(manager), "xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet["B2"].value == "控制字符公司"
+
+
+@pytest.mark.parametrize("count", [10, 50])
+def test_an_export_runs_a_constant_number_of_queries(
+    as_user, manager, count, django_assert_num_queries
+):
+    tag = TagFactory()
+    for _ in range(count):
+        partner = PartnerFactory(owner=manager)
+        partner.tags.add(tag)
+        ContactFactory(partner=partner, is_primary=True)
+    client = as_user(manager)
+    # session, user, user and group permissions, role names, the partners (one cursor),
+    # their primary contacts, their tags
+    with django_assert_num_queries(8):
+        response = export(client, "csv")
+    assert response.content.decode("utf-8-sig").count("\n") == count + 1
