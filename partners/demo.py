@@ -16,7 +16,7 @@ from faker import Faker
 from accounts.models import User
 from accounts.roles import Role
 
-from .choices import PartnerStatus, PartnerType, RevenueBand, TerminationReason, Tier
+from .choices import PartnerStatus, PartnerType, RevenueBand, TerminationReason, Tier, TimelineKind
 from .models import Partner
 from .services import ContactData, NewPartner, create_partners_in_bulk
 
@@ -247,4 +247,6 @@ def seed_demo(
 
 def _write(batch: list[NewPartner], actor: User) -> int:
     with transaction.atomic():
-        return len(create_partners_in_bulk(batch, created_by=actor))
+        return len(
+            create_partners_in_bulk(batch, created_by=actor, event_kind=TimelineKind.CREATED)
+        )

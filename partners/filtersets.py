@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -14,6 +17,21 @@ from .choices import PartnerStatus, PartnerType, Province, Tier
 from .models import Contact, Partner, Tag
 
 User = get_user_model()
+
+
+class CompactMultipleSelect(forms.SelectMultiple):
+    """A one-line dropdown (with "All") for a multi-value filter: the page picks one value,
+    while a URL or an API call may carry several (?tier=core&tier=regular)."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("multiple", None)
+        everything = self.create_option(name, "", str(_("All")), not value, 0)
+        context["widget"]["optgroups"].insert(0, (None, [everything], 0))
+        return context
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return [value for value in super().value_from_datadict(data, files, name) if value]
 
 
 def _owner_choices(request: HttpRequest | None) -> QuerySet:
@@ -28,18 +46,31 @@ class PartnerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="filter_search", help_text=_("Name, code, city or contact")
     )
-    tier = django_filters.MultipleChoiceFilter(label=_("Tier"), choices=Tier.choices)
-    partner_type = django_filters.MultipleChoiceFilter(
-        label=_("Partner type"), choices=PartnerType.choices
+    tier = django_filters.MultipleChoiceFilter(
+        label=_("Tier"), choices=Tier.choices, widget=CompactMultipleSelect
     )
-    province = django_filters.MultipleChoiceFilter(label=_("Province"), choices=Province.choices)
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=PartnerStatus.choices)
-    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=_owner_choices)
+    partner_type = django_filters.MultipleChoiceFilter(
+        label=_("Partner type"), choices=PartnerType.choices, widget=CompactMultipleSelect
+    )
+    province = django_filters.MultipleChoiceFilter(
+        label=_("Province"), choices=Province.choices, widget=CompactMultipleSelect
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"), choices=PartnerStatus.choices, widget=CompactMultipleSelect
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Owner"), queryset=_owner_choices, empty_label=_("All")
+    )
     tag = django_filters.ModelMultipleChoiceFilter(
-        label=_("Tag"), field_name="tags", queryset=Tag.objects.all(), distinct=True
+        label=_("Tag"),
+        field_name="tags",
+        queryset=Tag.objects.all(),
+        distinct=True,
+        widget=CompactMultipleSelect,
     )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("Name"),
         fields=(
             ("legal_name", "legal_name"),
             ("code", "code"),

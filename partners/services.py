@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 PARTNER_CODE_SERIES = "partner_code"
+# Stored as is; pages show the first tier-history entry as "Initial tier" in the reader's
+# language.
+INITIAL_TIER_REASON = "Initial tier"
 # Changed through their own services (they have rules and history of their own).
 FIELDS_WITH_OWN_SERVICE = frozenset(
     {"status", "terminated_on", "termination_reason", "termination_note", "tier", "version"}
@@ -150,7 +153,7 @@ def create_partner(
         from_tier="",
         to_tier=tier,
         effective_on=timezone.localdate(),
-        reason=_("Initial tier"),
+        reason=INITIAL_TIER_REASON,
         changed_by=created_by,
     )
     has_primary = any(contact.is_primary for contact in contacts)
@@ -501,7 +504,7 @@ def create_partners_in_bulk(
                 partner=partner,
                 to_tier=partner.tier,
                 effective_on=today,
-                reason=_("Initial tier"),
+                reason=INITIAL_TIER_REASON,
                 changed_by=created_by,
             )
         )

@@ -363,3 +363,18 @@ def test_an_edit_without_the_version_is_refused(as_user, manager, partner):
     assert "version" in response.context["form"].errors
     partner.refresh_from_db()
     assert partner.city == ""
+
+
+def test_the_filter_dropdowns_offer_all_and_accept_several_values_in_the_url(
+    as_user, manager, partner
+):
+    PartnerFactory(owner=manager, legal_name="核心", tier=Tier.CORE)
+    PartnerFactory(owner=manager, legal_name="潜力", tier=Tier.POTENTIAL)
+    client = as_user(manager)
+
+    everything = client.get(LIST_URL, {"tier": ""})
+    two = client.get(f"{LIST_URL}?tier=core&tier=potential")
+
+    assert len(listed_names(everything)) == 3
+    assert listed_names(two) == ["核心", "潜力"]
+    assert 'value="" selected' in everything.content.decode()
