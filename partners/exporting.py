@@ -9,10 +9,11 @@ from typing import Any
 from django.db.models import QuerySet, TextChoices
 from django.utils.translation import gettext as _
 
+from channelhub.lib.tabular import write_csv, write_xlsx
+
 from .choices import PartnerStatus, PartnerType, Province, RevenueBand, Tier
 from .importing import COLUMNS, EXPORT_ONLY_COLUMNS
 from .models import Contact, Partner
-from .tabular import write_csv, write_xlsx
 
 EXPORT_CHUNK = 2000
 

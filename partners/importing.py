@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
+from channelhub.lib.tabular import FORMULA_PREFIXES
 
 from .choices import PartnerType, Province, RevenueBand, Tier
 from .models import Partner
 from .services import ContactData, NewPartner, default_owner
-from .tabular import FORMULA_PREFIXES
 
 if TYPE_CHECKING:
     from accounts.models import User

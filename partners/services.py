@@ -534,8 +534,9 @@ class ImportRejected(Exception):
 
 def preview_partner_import(content: bytes, file_name: str, *, uploaded_by: User) -> ImportBatch:
     """Read and validate an uploaded file and keep it for confirmation; writes no partner."""
+    from channelhub.lib.tabular import UnreadableFile, read_rows
+
     from .importing import PartnerImportValidator, RowError
-    from .tabular import UnreadableFile, read_rows
 
     try:
         plan = PartnerImportValidator(uploaded_by).validate(read_rows(content, file_name))
@@ -558,8 +559,9 @@ def preview_partner_import(content: bytes, file_name: str, *, uploaded_by: User)
 def import_partners(batch: ImportBatch, *, imported_by: User) -> Sequence[Partner]:
     """Write a previewed import all-or-nothing. The file is validated again inside the
     transaction (the archive may have changed since the preview); any error writes nothing."""
+    from channelhub.lib.tabular import read_rows
+
     from .importing import PartnerImportValidator
-    from .tabular import read_rows
 
     locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status != ImportBatch.Status.PREVIEWED or locked.uploaded_by_id != imported_by.pk:

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from channelhub.lib.requests import acting_user
+from sales.performance import PartnerPerformance, partner_performance
 
 from . import exporting, services
 from .filtersets import PartnerFilterSet
@@ -118,9 +119,12 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             pk=self.kwargs["pk"],
         )
         user = self.request.user
+        performance = partner_performance(partner, today=timezone.localdate())
         return {
             **super().get_context_data(**kwargs),
             "partner": partner,
+            "performance": performance,
+            "performance_chart": performance_chart_data(performance),
             "contacts": partner.contacts.all(),
             "tier_changes": partner.tier_changes.select_related("changed_by")[:20],
             "timeline": timeline_page(partner, 1),
@@ -132,6 +136,19 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             "status_form": StatusNoteForm(initial={"version": partner.version}),
             "tier_form": TierChangeForm(initial={"version": partner.version}),
         }
+
+
+def performance_chart_data(performance: PartnerPerformance) -> dict[str, Any]:
+    """What the ECharts script draws; the same figures are in the table beside it."""
+    return {
+        "quarters": [str(figures.quarter) for figures in performance.quarters],
+        "net_sales": [str(figures.net_sales) for figures in performance.quarters],
+        "targets": [
+            None if figures.target is None else str(figures.target)
+            for figures in performance.quarters
+        ],
+        "labels": {"net_sales": _("Net sales"), "target": _("Target")},
+    }
 
 
 def timeline_page(partner: Partner, number: int | str) -> Any:

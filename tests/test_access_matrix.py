@@ -59,6 +59,7 @@ ROUTES = {
     "partner-timeline": PARTNER,
     "partner-tier-history": PARTNER,
     "partner-contacts": PARTNER,
+    "partner-performance": PARTNER,
     "contact-list": STAFF,
     "contact-detail": PARTNER,
     "tag-list": STAFF,

@@ -17,7 +17,7 @@ CATALOGUE = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
 def entries(po_text):
     """(msgid, msgstr) pairs of a .po file, plural forms folded to their first form."""
     pattern = re.compile(
-        r'(#, fuzzy\n(?:#\|.*\n)*)?msgid ((?:".*"\n)+)'
+        r'(#, fuzzy[^\n]*\n(?:#\|.*\n)*)?msgid ((?:".*"\n)+)'
         r'(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n)+)'
     )
     result = []

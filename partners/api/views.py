@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,8 @@ from rest_framework.response import Response
 
 from channelhub.api.permissions import NotFoundBeforeForbiddenMixin
 from channelhub.lib.requests import acting_user
+from sales.api.serializers import PartnerPerformanceSerializer
+from sales.performance import partner_performance
 
 from .. import services
 from ..filtersets import ContactFilterSet, PartnerFilterSet
@@ -171,6 +174,14 @@ class PartnerViewSet(NotFoundBeforeForbiddenMixin, viewsets.ModelViewSet):
         changes = self.get_object().tier_changes.select_related("changed_by")
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(TierChangeSerializer(page, many=True).data)
+
+    @extend_schema(responses=PartnerPerformanceSerializer)
+    @action(detail=True, methods=["get"])
+    def performance(self, request: Request, pk: str | None = None) -> Response:
+        """Net sales by quarter (last 8), growth vs a year earlier, target achievement and
+        sales by category, as on the partner page."""
+        figures = partner_performance(self.get_object(), today=timezone.localdate())
+        return Response(PartnerPerformanceSerializer(figures).data)
 
     @extend_schema(responses=ContactSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -58,3 +58,28 @@ class TagFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"tag{n}")
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    """Categories go through the service so that their tree path is set."""
+
+    class Meta:
+        model = "sales.Category"
+
+    code = factory.Sequence(lambda n: f"C{n}")
+    name = factory.Sequence(lambda n: f"品类{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from sales.services import save_category
+
+        return save_category(model_class(*args, **kwargs), saved_by=None)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sales.Product"
+
+    code = factory.Sequence(lambda n: f"SKU{n}")
+    name = factory.Sequence(lambda n: f"产品{n}")
+    category = factory.SubFactory(CategoryFactory)

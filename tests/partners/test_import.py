@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from channelhub.lib.tabular import UnreadableFile, read_rows
 from partners import services
 from partners.choices import Tier, TimelineKind
 from partners.models import ImportBatch, Partner
-from partners.tabular import UnreadableFile, read_rows
 
 IMPORT_URL = reverse("partners:partner_import")
 

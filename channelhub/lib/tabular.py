@@ -87,6 +87,45 @@ def _csv_rows(content: bytes) -> Iterator[list[Any]]:
     yield from csv.reader(io.StringIO(text), dialect)
 
 
+def sniff_encoding(head: bytes) -> str:
+    """UTF-8 (with or without BOM) if the first bytes decode as UTF-8, else GB18030."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not just a character cut at the chunk's end
+            return "gb18030"
+    return "utf-8"
+
+
+def iter_file_rows(path: str) -> Iterator[list[Any]]:
+    """Rows of a file on disk, streamed: memory stays flat whatever its size. The format is
+    decided by the content (.xlsx or CSV in UTF-8/GBK)."""
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if head.startswith(XLSX_MAGIC):
+        with open(path, "rb") as handle:
+            content = handle.read()
+        yield from _xlsx_rows(content)
+        return
+    if b"\0" in head:
+        raise UnreadableFile(_("The file is neither an .xlsx workbook nor a CSV text file."))
+    with open(path, encoding=sniff_encoding(head), newline="") as text:
+        try:
+            dialect = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        text.seek(0)
+        try:
+            for row in csv.reader(text, dialect):
+                if any("\0" in cell for cell in row):
+                    raise UnreadableFile(_("The CSV file contains NUL characters."))
+                yield row
+        except UnicodeDecodeError as error:
+            raise UnreadableFile(_("The CSV file is neither UTF-8 nor GBK encoded.")) from error
+
+
 def read_rows(content: bytes, file_name: str = "") -> list[list[Any]]:
     """All rows of the first sheet (or the CSV), header included, as lists of cell values.
 

@@ -1,0 +1,16 @@
+"""Money: Decimal end to end, rounded half-up (四舍五入) in one place."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def quantize(value: Decimal, exponent: Decimal = CENT) -> Decimal:
+    """Round half-up to `exponent` (0.01 by default): the only rounding money gets."""
+    return value.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """`parts` cent amounts that add up to `total` exactly; the last takes the remainder."""
+    share = quantize(total / parts)
+    return [share] * (parts - 1) + [total - share * (parts - 1)]

@@ -1,0 +1,32 @@
+"""Calendar periods in the company time zone."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int  # 1–4
+
+    @classmethod
+    def of(cls, day: date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> date:
+        return (self + 1).start - timedelta(days=1)
+
+    def __add__(self, quarters: int) -> "Quarter":
+        index = self.year * 4 + self.number - 1 + quarters
+        return Quarter(index // 4, index % 4 + 1)
+
+    def __sub__(self, quarters: int) -> "Quarter":
+        return self + (-quarters)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"

@@ -1,0 +1,204 @@
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
+
+from sales.choices import DocType, ImportStatus
+from sales.models import SalesLine
+from sales.services import import_sales
+from tests.factories import CategoryFactory, PartnerFactory, ProductFactory
+
+HEADER = "单据类型,单据号,行号,日期,渠道编码,品类编码,产品编码,数量,净额,原发票号"
+
+
+@pytest.fixture
+def catalogue(db):
+    PartnerFactory(code="GZ01")
+    PartnerFactory(code="HZ02")
+    CategoryFactory(code="PC")
+    ProductFactory(code="SKU-1", category=CategoryFactory(code="ACC"))
+
+
+def write(tmp_path, rows, *, header=HEADER, encoding="utf-8", name="sales.csv"):
+    path = tmp_path / name
+    path.write_bytes(("\n".join([header, *rows]) + "\n").encode(encoding))
+    return str(path)
+
+
+def run(path, source="erp"):
+    return import_sales(path, file_name="sales.csv", imported_by=None, source=source)
+
+
+def errors_of(batch):
+    return [(error["row"], error["column"]) for error in batch.errors]
+
+
+GOOD = [
+    "发票,INV-1,1,2026-07-01,GZ01,PC,,10,1000.00,",
+    "invoice,INV-1,2,2026-07-01,GZ01,ACC,SKU-1,2.5,99.99,",
+    "invoice,INV-2,1,2026/08/15,HZ02,PC,,1,500,",
+    "红字发票,CN-1,1,2026-09-30,GZ01,PC,,1,100.00,INV-1",
+]
+
+
+def test_a_valid_file_is_imported_with_signs_and_attribution(tmp_path, catalogue):
+    batch = run(write(tmp_path, GOOD))
+
+    assert (batch.status, batch.row_count, batch.inserted_count) == (ImportStatus.IMPORTED, 4, 4)
+    assert SalesLine.objects.filter(partner__code="GZ01").net_sales() == {
+        "net_amount": Decimal("999.99"),  # 1000.00 + 99.99 − 100.00
+        "net_quantity": Decimal("11.500"),
+    }
+    credit = SalesLine.objects.get(doc_number="CN-1")
+    assert (credit.doc_type, credit.credited_doc_number, credit.partner.code) == (
+        DocType.CREDIT_NOTE,
+        "INV-1",
+        "GZ01",
+    )
+    assert SalesLine.objects.get(doc_number="INV-1", line_number=2).product.code == "SKU-1"
+
+
+def test_importing_the_same_file_again_adds_nothing(tmp_path, catalogue):
+    path = write(tmp_path, GOOD)
+    run(path)
+
+    again = run(path)
+
+    assert (again.status, again.inserted_count, again.skipped_count) == (
+        ImportStatus.IMPORTED,
+        0,
+        4,
+    )
+    assert SalesLine.objects.count() == 4
+
+
+def test_a_file_with_new_and_known_lines_adds_only_the_new_ones(tmp_path, catalogue):
+    run(write(tmp_path, GOOD[:2]))
+    batch = run(write(tmp_path, GOOD))
+    assert (batch.inserted_count, batch.skipped_count) == (2, 2)
+
+
+def test_a_known_line_with_other_values_is_refused_and_nothing_is_written(tmp_path, catalogue):
+    run(write(tmp_path, GOOD[:1]))
+    changed = [GOOD[0].replace("1000.00", "1200.00"), GOOD[2]]
+
+    batch = run(write(tmp_path, changed))
+
+    assert errors_of(batch) == [(2, "单据号")]
+    assert SalesLine.objects.count() == 1
+
+
+def test_a_gbk_file_imports(tmp_path, catalogue):
+    batch = run(write(tmp_path, GOOD, encoding="gbk"))
+    assert (batch.status, batch.inserted_count) == (ImportStatus.IMPORTED, 4)
+
+
+def test_an_xlsx_file_imports(tmp_path, catalogue):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(HEADER.split(","))
+    for row in GOOD:
+        workbook.active.append(row.split(","))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path = tmp_path / "sales.xlsx"
+    path.write_bytes(buffer.getvalue())
+    assert run(str(path)).inserted_count == 4
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("发票,INV-9,1,2026-07-01,NOPE,PC,,1,10,", "渠道编码"),  # unknown partner
+        ("发票,INV-9,1,2026-07-01,GZ01,NOPE,,1,10,", "品类编码"),  # unknown category
+        ("发票,INV-9,1,2026-07-01,GZ01,PC,NOPE,1,10,", "产品编码"),  # unknown product
+        ("发票,INV-9,1,2026-13-01,GZ01,PC,,1,10,", "日期"),  # bad date
+        ("发票,INV-9,1,2026-07-01,GZ01,PC,,1,-10,", "净额"),  # negative amount
+        ("发票,INV-9,1,2026-07-01,GZ01,PC,,-1,10,", "数量"),  # negative quantity
+        ("发票,INV-9,1,2026-07-01,GZ01,PC,,1,10.005,", "净额"),  # a third decimal
+        ("发票,INV-9,1,2026-07-01,GZ01,PC,,1,abc,", "净额"),  # not a number
+        ("退货,INV-9,1,2026-07-01,GZ01,PC,,1,10,", "单据类型"),  # unknown doc type
+        ("发票,INV-9,x,2026-07-01,GZ01,PC,,1,10,", "行号"),  # bad line number
+        ("发票,,1,2026-07-01,GZ01,PC,,1,10,", "单据号"),  # missing doc number
+        ("红字发票,CN-9,1,2026-07-01,GZ01,PC,,1,10,", "原发票号"),  # credit note without invoice
+        ("发票,INV-9,1,2026-07-01,GZ01,PC,,1,10,INV-1", "原发票号"),  # invoice naming one
+        ("红字发票,CN-9,1,2026-07-01,GZ01,PC,,1,10,INV-404", "原发票号"),  # unknown invoice
+        ("红字发票,CN-9,1,2026-07-01,HZ02,PC,,1,10,INV-1", "渠道编码"),  # other partner's invoice
+        ("发票,INV-1,1,2026-07-01,GZ01,PC,,1,10,", "行号"),  # duplicate of row 2
+    ],
+)
+def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(tmp_path, catalogue, row, column):
+    batch = run(write(tmp_path, [GOOD[0], row]))
+    assert (batch.status, errors_of(batch)) == (ImportStatus.INVALID, [(3, column)])
+    assert SalesLine.objects.count() == 0
+
+
+def test_a_credit_note_may_credit_an_invoice_imported_earlier(tmp_path, catalogue):
+    run(write(tmp_path, GOOD[:1]))
+    batch = run(write(tmp_path, [GOOD[3]]))
+    assert batch.inserted_count == 1
+
+
+def test_a_credit_note_cannot_credit_an_invoice_of_another_source(tmp_path, catalogue):
+    run(write(tmp_path, GOOD[:1]), source="erp")
+    batch = run(write(tmp_path, [GOOD[3]]), source="shop")
+    assert errors_of(batch) == [(2, "原发票号")]
+
+
+def test_missing_and_unknown_columns_are_reported_on_row_1(tmp_path, catalogue):
+    batch = run(write(tmp_path, ["x"], header="单据号,颜色"))
+    assert {column for _row, column in errors_of(batch)} >= {"颜色", "日期", "净额", "渠道编码"}
+    assert {row for row, _column in errors_of(batch)} == {1}
+
+
+def test_an_unreadable_file_is_one_clear_error(tmp_path, catalogue):
+    path = tmp_path / "sales.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    batch = run(str(path))
+    assert (batch.status, batch.error_count) == (ImportStatus.INVALID, 1)
+
+
+def test_the_command_reports_errors_to_a_file_and_fails(tmp_path, catalogue, capsys):
+    report = tmp_path / "errors.csv"
+    bad = write(tmp_path, [GOOD[0], "发票,INV-9,1,2026-07-01,NOPE,PC,,1,10,"])
+
+    with pytest.raises(CommandError, match="1 errors"):
+        call_command("import_sales", bad, "--errors", str(report))
+
+    assert "NOPE" in report.read_text(encoding="utf-8-sig")
+    assert SalesLine.objects.count() == 0
+
+
+def test_the_command_imports_with_a_progress_bar(tmp_path, catalogue, capsys):
+    call_command("import_sales", write(tmp_path, GOOD), "--progress", "--source", "erp")
+    out, err = capsys.readouterr()
+    assert "4 lines added" in out
+    assert "4 rows" in err
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE sales_salesline SET net_amount = -1",
+        "UPDATE sales_salesline SET quantity = -1",
+        "UPDATE sales_salesline SET credited_doc_number = ''",
+        "UPDATE sales_salesline SET doc_number = 'INV-1', line_number = 1",
+    ],
+)
+def test_the_database_refuses_impossible_lines(tmp_path, catalogue, sql):
+    run(write(tmp_path, GOOD))
+    with pytest.raises(IntegrityError), connection.cursor() as cursor:
+        cursor.execute(sql + " WHERE doc_number = 'CN-1'")
+
+
+def test_sales_lines_follow_partner_visibility(tmp_path, catalogue, manager, vp):
+    from partners.models import Partner
+
+    Partner.objects.filter(code="GZ01").update(owner=manager)
+    run(write(tmp_path, GOOD))
+    assert set(SalesLine.objects.visible_to(manager).values_list("partner__code", flat=True)) == {
+        "GZ01"
+    }
+    assert SalesLine.objects.visible_to(vp).count() == 4
