@@ -13,7 +13,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-secret-key-not-for-production \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_MANIFEST=0 \
 	EMAIL_URL=consolemail://
 
-.PHONY: run test lint typecheck migrations-check pytest messages clean install
+.PHONY: run test lint typecheck migrations-check pytest messages bench clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,15 @@ pytest: install
 	$(TEST_ENV) $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 test: lint typecheck migrations-check pytest
+
+# The benchmarks (not part of `make test`): a scale database of 100 000 partners and
+# 10 000 000 sales lines is built once (about 10 minutes), then reused.
+bench: install
+	DEBUG=0 SECRET_KEY=bench STATIC_MANIFEST=0 SECURE_SSL_REDIRECT=0 LOG_LEVEL=WARNING \
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/channelhub_bench} \
+	CHANNELHUB_ENV_FILE=/nonexistent bash -c '\
+	  psql "$$DATABASE_URL" -c "select 1" >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres channelhub_bench; \
+	  $(BIN)/python manage.py migrate --no-input -v0 && $(BIN)/python -m tests.bench.run'
 
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=static --ignore=staticfiles --ignore=tests

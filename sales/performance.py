@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, Sum
+from django.db.models import DecimalField, QuerySet, Sum
 from django.db.models.functions import TruncQuarter
 
 from channelhub.lib.money import quantize
@@ -105,3 +105,23 @@ def partner_performance(partner: Partner, *, today: date) -> PartnerPerformance:
         .values_list("category__name", "net")
     ]
     return PartnerPerformance(quarters=quarters, by_category=by_category)
+
+
+def portfolio_net_sales(
+    partners: QuerySet[Partner], *, today: date
+) -> dict[int, dict[Quarter, Decimal]]:
+    """Net sales by partner and quarter (the last 8 and the 4 before them, for growth) for a
+    whole portfolio, in one grouped query: {partner id: {quarter: net sales}}."""
+    current = Quarter.of(today)
+    earliest = current - (QUARTERS_SHOWN - 1) - 4
+    grouped = (
+        SalesLine.objects.filter(partner__in=partners, date__range=(earliest.start, current.end))
+        .annotate(quarter=TruncQuarter("date"))
+        .values("partner_id", "quarter")
+        .annotate(net=_net_amount())
+        .values_list("partner_id", "quarter", "net")
+    )
+    result: dict[int, dict[Quarter, Decimal]] = {}
+    for partner_id, day, amount in grouped:
+        result.setdefault(partner_id, {})[Quarter.of(day)] = amount
+    return result

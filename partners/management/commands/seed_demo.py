@@ -1,9 +1,10 @@
 import time
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from partners.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from sales.demo import seed_sales
 
 
 class Command(BaseCommand):
@@ -15,15 +16,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--partners", type=int, default=300, help="how many partners")
         parser.add_argument("--seed", type=int, default=1, help="random seed")
+        parser.add_argument(
+            "--sales-lines",
+            type=int,
+            default=0,
+            help="also two years of sales lines for the seed's partners (once)",
+        )
 
     def handle(self, *args: object, **options: int) -> None:
-        if options["partners"] < 0:
-            self.stderr.write("--partners must be 0 or more")
-            raise SystemExit(2)
+        if options["partners"] < 0 or options["sales_lines"] < 0:
+            raise CommandError("--partners and --sales-lines must be 0 or more")
         started = time.monotonic()
 
         def progress(count: int) -> None:
-            self.stdout.write(f"  {count} partners written …")
+            self.stdout.write(f"  {count} written …")
 
         result = seed_demo(
             partners=options["partners"],
@@ -38,6 +44,21 @@ class Command(BaseCommand):
                 f"created, {result.partners_skipped} already there ({seconds:.1f} s)."
             )
         )
+        if options["sales_lines"] > 0:
+            started = time.monotonic()
+            written = seed_sales(
+                seed=options["seed"],
+                lines=options["sales_lines"],
+                today=timezone.localdate(),
+                progress=progress if options["verbosity"] > 1 else None,
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo sales: {written} lines created ({time.monotonic() - started:.1f} s)"
+                    if written
+                    else "Demo sales: already there."
+                )
+            )
         if result.users_created:
             names = ", ".join(username for username, _name, _role in DEMO_USERS)
             self.stdout.write(f"Demo logins: {names} — password {DEMO_PASSWORD}")

@@ -1,0 +1,205 @@
+"""`make bench`: the application's code against the best hand-written SQL for the same
+answer, measured in the same run on a scale database. Not a test; CI does not run it.
+
+    make bench                  # builds the scale database once, then measures
+    BENCH_RUNS=7 make bench     # more runs per figure
+
+The scale database (BENCH_DATABASE_URL, default postgres://…/channelhub_bench) holds
+100 000 partners and 10 000 000 sales lines from `seed_demo --seed 1`."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from partners.models import Partner  # noqa: E402
+from sales.models import Category, SalesLine  # noqa: E402
+from sales.performance import partner_performance, portfolio_net_sales  # noqa: E402
+
+PARTNERS = int(os.environ.get("BENCH_PARTNERS", 100_000))
+LINES = int(os.environ.get("BENCH_LINES", 10_000_000))
+IMPORT_LINES = int(os.environ.get("BENCH_IMPORT_LINES", 1_000_000))
+RUNS = int(os.environ.get("BENCH_RUNS", 5))
+ROOT = Path(settings.BASE_DIR)
+
+
+class Rollback(Exception):
+    pass
+
+
+def median_seconds(work: Callable[[], object], runs: int = RUNS) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def report(name: str, app: float, sql: float, note: str = "") -> None:
+    print(f"{name:<46} {app * 1000:>10.1f} ms {sql * 1000:>10.1f} ms {app / sql:>7.2f}×  {note}")
+
+
+def ensure_scale_data() -> None:
+    partners = Partner.objects.filter(code__startswith="D1-").count()
+    lines = SalesLine.objects.filter(source="demo-1").count()
+    if partners >= PARTNERS and lines >= LINES:
+        return
+    print(f"Building the scale database ({PARTNERS} partners, {LINES} lines); once.", flush=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--partners", str(PARTNERS), "--seed", "1",
+         "--sales-lines", str(LINES)],
+        cwd=ROOT,
+        check=True,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def write_import_file(path: Path) -> None:
+    """IMPORT_LINES valid invoice lines for the demo partners, as a CSV the import reads."""
+    rng = random.Random(7)
+    codes = list(Partner.objects.filter(code__startswith="D1-").values_list("code", flat=True))
+    categories = list(Category.objects.filter(parent__isnull=False).values_list("code", flat=True))
+    start = timezone.localdate() - timedelta(days=365)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["doc_type", "doc_number", "line_number", "date", "partner_code",
+                         "category_code", "product_code", "quantity", "net_amount",
+                         "credited_doc_number"])  # fmt: skip
+        for number in range(IMPORT_LINES):
+            day = start + timedelta(days=rng.randrange(365))
+            writer.writerow(["invoice", f"B-{number // 2:08d}", number % 2 + 1, day.isoformat(),
+                             rng.choice(codes), rng.choice(categories), "", rng.randint(1, 20),
+                             f"{rng.randint(100, 999999) / 100:.2f}", ""])  # fmt: skip
+
+
+def bare_copy(path: Path) -> None:
+    """The floor: COPY of the same file into an unindexed table, nothing else."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_raw (doc_type text, doc_number text, line_number int, "
+            "date date, partner_code text, category_code text, product_code text, "
+            "quantity numeric, net_amount numeric, credited_doc_number text) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY bench_raw FROM STDIN WITH (FORMAT csv, HEADER)") as copy, \
+                path.open("rb") as handle:  # fmt: skip
+            while block := handle.read(1 << 20):
+                copy.write(block)
+
+
+def app_import(path: Path) -> None:
+    """The application's import in a child process (so its peak memory is its own); it
+    rolls back at the end so every run imports the same lines."""
+    script = (
+        "import os, resource, sys, django;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'channelhub.settings'); django.setup();"
+        "from django.db import transaction; from sales.services import import_sales;\n"
+        "class Rollback(Exception): pass\n"
+        "try:\n"
+        " with transaction.atomic():\n"
+        "  batch = import_sales(sys.argv[1], file_name='bench.csv', imported_by=None,"
+        " source='bench')\n"
+        "  assert batch.inserted_count == int(sys.argv[2]), (batch.status, batch.errors[:3])\n"
+        "  raise Rollback\n"
+        "except Rollback: pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(IMPORT_LINES)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    app_import.peak_kib = int(result.stdout.strip().splitlines()[-1])  # type: ignore[attr-defined]
+
+
+QUARTERLY_SQL = """
+    SELECT date_trunc('quarter', date)::date AS quarter, partner_id,
+           sum(CASE WHEN doc_type = 'credit_note' THEN -net_amount ELSE net_amount END)
+    FROM sales_salesline
+    WHERE partner_id = ANY(%s) AND date BETWEEN %s AND %s
+    GROUP BY 1, 2
+"""
+CATEGORY_SQL = """
+    SELECT c.name, sum(CASE WHEN l.doc_type = 'credit_note' THEN -l.net_amount
+                            ELSE l.net_amount END) AS net
+    FROM sales_salesline l JOIN sales_category c ON c.id = l.category_id
+    WHERE l.partner_id = %s AND l.date BETWEEN %s AND %s
+    GROUP BY c.name ORDER BY net DESC
+"""
+
+
+def raw_sql(sql: str, params: list[object]) -> Callable[[], object]:
+    def run() -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    return run
+
+
+def main() -> None:
+    ensure_scale_data()
+    today = timezone.localdate()
+    print(f"\nChannelHub benchmarks · {today} · {Partner.objects.count()} partners · "
+          f"{SalesLine.objects.count()} sales lines · median of {RUNS} runs\n")  # fmt: skip
+    print(f"{'operation':<46} {'app':>13} {'best SQL':>13} {'ratio':>8}")
+
+    from channelhub.lib.periods import Quarter
+
+    current = Quarter.of(today)
+    window = ((current - 11).start, current.end)
+    busiest = (
+        SalesLine.objects.filter(source="demo-1").values("partner_id")
+        .order_by("-partner_id").first()
+    )  # fmt: skip
+    partner = Partner.objects.get(pk=busiest["partner_id"]) if busiest else Partner.objects.first()
+    app = median_seconds(lambda: partner_performance(partner, today=today))
+    quarterly = raw_sql(QUARTERLY_SQL, [[partner.pk], *window])
+    category = raw_sql(CATEGORY_SQL, [partner.pk, (current - 3).start, current.end])
+    sql = median_seconds(lambda: (quarterly(), category()))
+    report("partner performance, one partner", app, sql, "(2 statements for the SQL side)")
+
+    manager = User.objects.get(username="manager1")
+    portfolio = Partner.objects.filter(owner=manager)
+    ids = list(portfolio.values_list("pk", flat=True))
+    app = median_seconds(lambda: portfolio_net_sales(portfolio, today=today))
+    sql = median_seconds(raw_sql(QUARTERLY_SQL, [ids, *window]))
+    report(f"net sales by quarter, {len(ids)} partners of manager1", app, sql)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.csv"
+        write_import_file(path)
+        runs = max(1, RUNS // 2)
+        sql = median_seconds(lambda: bare_copy(path), runs)
+        app = median_seconds(lambda: app_import(path), runs)
+        peak = app_import.peak_kib / 1024  # type: ignore[attr-defined]
+        size = path.stat().st_size / (1 << 20)
+        report(f"import {IMPORT_LINES} lines ({size:.0f} MB CSV) vs bare COPY", app, sql,
+               f"peak memory of the import {peak:.0f} MB")  # fmt: skip
+    print(
+        f"\nrusage of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
