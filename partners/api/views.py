@@ -57,9 +57,16 @@ class PartnerViewSet(NotFoundBeforeForbiddenMixin, viewsets.ModelViewSet):
         "change_tier": "partners.change_partner_tier",
     }
 
+    # Actions that read only the partner's own rows need none of the list prefetches.
+    ACTIONS_WITHOUT_PARTNER_BODY = frozenset(
+        {"timeline", "tier_history", "contacts", "performance"}
+    )
+
     def get_queryset(self) -> QuerySet[Partner]:
-        queryset = Partner.objects.visible_to(self.request.user).for_list()
-        return queryset.prefetch_related("specialists")
+        queryset = Partner.objects.visible_to(self.request.user)
+        if self.action in self.ACTIONS_WITHOUT_PARTNER_BODY:
+            return queryset
+        return queryset.for_list().prefetch_related("specialists")
 
     def get_permissions(self) -> list[Any]:
         permissions = list(super().get_permissions())
@@ -87,7 +94,7 @@ class PartnerViewSet(NotFoundBeforeForbiddenMixin, viewsets.ModelViewSet):
         data.pop("code", None)
         data.pop("tier", None)
         serializer.instance = services.update_partner(
-            self.get_object(),
+            self.get_object(),  # the one found by the 404-first check, not a new query
             changed_by=acting_user(self.request),
             expected_version=expected_version,
             specialists=data.pop("specialists", None),

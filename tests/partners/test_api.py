@@ -322,3 +322,18 @@ def test_partners_are_never_deleted_through_the_api_even_by_a_superuser(as_api_u
     admin = UserFactory(is_superuser=True)
     assert as_api_user(admin).delete(f"{PARTNERS}{partner.pk}/").status_code == 405
     assert Partner.objects.filter(pk=partner.pk).exists()
+
+
+def test_a_detail_request_looks_the_partner_up_once(
+    as_api_user, manager, partner, django_assert_num_queries
+):
+    client = as_api_user(manager)
+    # user and group permissions, role names, the partner (404-first check, reused by
+    # get_object), its tags, primary contact and specialists
+    with django_assert_num_queries(7):
+        response = client.get(f"{PARTNERS}{partner.pk}/")
+    assert response.json()["legal_name"] == "广州星河贸易有限公司"
+    # permissions are cached on the user now: the partner once, without the list
+    # prefetches, then its quarterly sales, its targets, its categories
+    with django_assert_num_queries(4):
+        assert client.get(f"{PARTNERS}{partner.pk}/performance/").status_code == 200
