@@ -48,6 +48,11 @@ class Category(models.Model):
     def depth(self) -> int:
         return self.path.count("/") - 2
 
+    @property
+    def indented_name(self) -> str:
+        """For lists in tree order."""
+        return f"{'— ' * self.depth}{self.name}"
+
 
 class Product(models.Model):
     code = models.CharField(_("code"), max_length=50, unique=True)
@@ -88,6 +93,8 @@ class SalesImport(models.Model):
     skipped_count = models.PositiveIntegerField(_("lines already there"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors (first 1000)"), default=list, blank=True)
+    stored_file = models.FileField(_("uploaded file"), upload_to="sales-imports/", blank=True)
+    error_report = models.FileField(_("error report"), upload_to="sales-import-errors/", blank=True)
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -98,6 +105,10 @@ class SalesImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
 class SalesLine(models.Model):
@@ -110,14 +121,22 @@ class SalesLine(models.Model):
     doc_number = models.CharField(_("document number"), max_length=50)
     line_number = models.PositiveIntegerField(_("line"))
     date = models.DateField(_("date"))
+    # Every index costs time on each imported line: the partner's is the leading column of
+    # (partner, date); categories and products are never deleted, so theirs would only serve
+    # the rare PROTECT check.
     partner = models.ForeignKey(
         "partners.Partner",
         verbose_name=_("partner"),
         on_delete=models.PROTECT,
         related_name="sales_lines",
+        db_index=False,
     )
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     product = models.ForeignKey(
         Product,
@@ -126,6 +145,7 @@ class SalesLine(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,
     )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     net_amount = models.DecimalField(_("net amount"), max_digits=14, decimal_places=2)
@@ -144,6 +164,7 @@ class SalesLine(models.Model):
     class Meta:
         verbose_name = _("sales line")
         verbose_name_plural = _("sales lines")
+        permissions = [("import_salesline", _("Can import sales lines"))]
         ordering = ["-date", "doc_number", "line_number"]
         constraints = [
             models.UniqueConstraint(
@@ -160,7 +181,6 @@ class SalesLine(models.Model):
         indexes = [
             models.Index(fields=["partner", "date"], name="salesline_partner_date"),
             models.Index(fields=["date"], name="salesline_date"),
-            models.Index(fields=["source", "doc_number"], name="salesline_source_doc"),
         ]
 
     def __str__(self) -> str:
@@ -171,7 +191,15 @@ class SalesStagingLine(models.Model):
     """A file's rows while an import validates them set-based; emptied when it ends.
     Typed columns are empty where the cell could not be read (that error is already noted)."""
 
-    batch = models.ForeignKey(SalesImport, on_delete=models.CASCADE, related_name="+")
+    # No database constraint or index of its own: a row lives only inside its import's
+    # transaction, and (batch, doc_number, line_number) below serves the lookups by batch.
+    batch = models.ForeignKey(
+        SalesImport,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     row_number = models.PositiveIntegerField()
     doc_type = models.CharField(max_length=20, blank=True)
     doc_number = models.CharField(max_length=50, blank=True)

@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -99,26 +100,46 @@ def sniff_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def iter_file_rows(path: str) -> Iterator[list[Any]]:
-    """Rows of a file on disk, streamed: memory stays flat whatever its size. The format is
-    decided by the content (.xlsx or CSV in UTF-8/GBK)."""
+@dataclass(frozen=True)
+class CsvFormat:
+    encoding: str  # Python's name
+    dialect: type[csv.Dialect] | csv.Dialect
+
+    @property
+    def pg_encoding(self) -> str:
+        return "UTF8" if self.encoding.startswith("utf-8") else "GB18030"
+
+
+def csv_format(path: str) -> CsvFormat | None:
+    """How a CSV file on disk is written (encoding, delimiter); None for an .xlsx workbook.
+    Raises UnreadableFile for anything else."""
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if head.startswith(XLSX_MAGIC):
+        return None
+    if b"\0" in head:
+        raise UnreadableFile(_("The file is neither an .xlsx workbook nor a CSV text file."))
+    encoding = sniff_encoding(head)
+    sample = head[:4096].decode(encoding, errors="ignore")
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return CsvFormat(encoding=encoding, dialect=dialect)
+
+
+def iter_file_rows(path: str) -> Iterator[list[Any]]:
+    """Rows of a file on disk, streamed: memory stays flat whatever its size. The format is
+    decided by the content (.xlsx or CSV in UTF-8/GBK)."""
+    file_format = csv_format(path)
+    if file_format is None:
         with open(path, "rb") as handle:
             content = handle.read()
         yield from _xlsx_rows(content)
         return
-    if b"\0" in head:
-        raise UnreadableFile(_("The file is neither an .xlsx workbook nor a CSV text file."))
-    with open(path, encoding=sniff_encoding(head), newline="") as text:
+    with open(path, encoding=file_format.encoding, newline="") as text:
         try:
-            dialect = csv.Sniffer().sniff(text.read(4096), delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        text.seek(0)
-        try:
-            for row in csv.reader(text, dialect):
+            for row in csv.reader(text, file_format.dialect):
                 if any("\0" in cell for cell in row):
                     raise UnreadableFile(_("The CSV file contains NUL characters."))
                 yield row

@@ -1,4 +1,5 @@
 import io
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -30,6 +31,11 @@ def write(tmp_path, rows, *, header=HEADER, encoding="utf-8", name="sales.csv"):
 
 def run(path, source="erp"):
     return import_sales(path, file_name="sales.csv", imported_by=None, source=source)
+
+
+def plain(line):
+    """The row with the doc types' own names: the form the PostgreSQL path casts in SQL."""
+    return line.replace("红字发票,", "credit_note,").replace("发票,", "invoice,")
 
 
 def errors_of(batch):
@@ -129,8 +135,14 @@ def test_an_xlsx_file_imports(tmp_path, catalogue):
         ("发票,INV-1,1,2026-07-01,GZ01,PC,,1,10,", "行号"),  # duplicate of row 2
     ],
 )
-def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(tmp_path, catalogue, row, column):
-    batch = run(write(tmp_path, [GOOD[0], row]))
+@pytest.mark.parametrize("doc_type_names", ["chinese", "english"])
+def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(
+    tmp_path, catalogue, row, column, doc_type_names
+):
+    rows = [GOOD[0], row]
+    if doc_type_names == "english":  # plain rows: staged by the SQL casts, not parse_row
+        rows = [plain(line) for line in rows]
+    batch = run(write(tmp_path, rows))
     assert (batch.status, errors_of(batch)) == (ImportStatus.INVALID, [(3, column)])
     assert SalesLine.objects.count() == 0
 
@@ -202,3 +214,95 @@ def test_sales_lines_follow_partner_visibility(tmp_path, catalogue, manager, vp)
         "GZ01"
     }
     assert SalesLine.objects.visible_to(vp).count() == 4
+
+
+@pytest.fixture
+def portable_path(monkeypatch):
+    """Stage through `parse_row` for every row, as on SQLite."""
+    monkeypatch.setattr("sales.services.csv_format", lambda path: None)
+
+
+def lines_as_tuples():
+    return sorted(
+        SalesLine.objects.values_list(
+            "doc_type", "doc_number", "line_number", "date", "partner__code", "category__code",
+            "product__code", "quantity", "net_amount", "credited_doc_number",
+        )
+    )  # fmt: skip
+
+
+MIXED = [
+    plain(GOOD[0]),
+    "",  # a blank line keeps the row numbers of the file
+    GOOD[1],
+    "invoice,INV-2,1,2026/08/15,HZ02,PC,,1,500,",  # another date format
+    'invoice,INV-3,1,2024-02-29,HZ02,PC,,"1,000",12.5,',  # a leap day, a thousands separator
+    plain(GOOD[3]),
+    ",,,,,,,,,",
+    " invoice , INV-4 ,1,2026-07-02,GZ01,PC,,3,30.00,",  # spaces around cells
+]
+
+
+def test_the_postgresql_path_and_the_portable_path_import_the_same_lines(
+    tmp_path, catalogue, monkeypatch
+):
+    path = write(tmp_path, MIXED)
+    fast = run(path)
+    fast_lines = lines_as_tuples()
+    SalesLine.objects.all().delete()
+
+    monkeypatch.setattr("sales.services.csv_format", lambda path: None)
+    portable = run(path)
+
+    assert (fast.status, fast.row_count, fast.inserted_count) == (ImportStatus.IMPORTED, 6, 6)
+    assert (portable.row_count, portable.inserted_count) == (6, 6)
+    assert lines_as_tuples() == fast_lines
+    leap_day = next(line for line in fast_lines if line[1] == "INV-3")
+    assert (leap_day[3], leap_day[7]) == (date(2024, 2, 29), Decimal("1000.000"))
+
+
+BAD = [
+    "invoice,INV-1,1,2026-02-30,GZ01,PC,,1,10,",  # no such day
+    "",
+    "invoice,INV-2,1,2026-07-01,NOPE,PC,,1,10,",
+    "invoice,INV-3,1,2026-07-01,GZ01,PC,,1.0001,10,",
+    "credit_note,CN-1,1,2026-07-01,GZ01,PC,,1,10,",
+    "invoice,INV-2,1,2026-07-01,NOPE,PC,,1,10,",
+    "invoice,INV-4,1,0000-01-01,GZ01,PC,,1,10,",
+]
+
+
+def test_both_paths_report_the_same_errors(tmp_path, catalogue, monkeypatch):
+    path = write(tmp_path, BAD)
+    fast = run(path)
+    monkeypatch.setattr("sales.services.csv_format", lambda path: None)
+    portable = run(path)
+
+    assert fast.errors == portable.errors
+    assert errors_of(fast) == [
+        (2, "日期"), (4, "渠道编码"), (5, "数量"), (6, "原发票号"),
+        (7, "渠道编码"), (7, "行号"), (8, "日期"),
+    ]  # fmt: skip
+
+
+def test_a_row_with_too_few_cells_names_its_row(tmp_path, catalogue):
+    batch = run(write(tmp_path, [plain(GOOD[0]), "", "invoice,INV-2,1"]))
+    assert errors_of(batch) == [(4, "")]
+    assert batch.errors[0]["message"] == "该行的单元格少于表头的列数。"
+
+
+def test_a_semicolon_separated_gbk_file_imports(tmp_path, catalogue):
+    rows = [plain(line).replace(",", ";") for line in GOOD]
+    batch = run(write(tmp_path, rows, header=HEADER.replace(",", ";"), encoding="gbk"))
+    assert (batch.status, batch.inserted_count) == (ImportStatus.IMPORTED, 4)
+
+
+def test_a_byte_that_is_not_utf8_after_the_first_64_kib_names_its_row(tmp_path, catalogue):
+    rows = [f"invoice,INV-{n},1,2026-07-01,GZ01,PC,,1,10," for n in range(2000)]
+    path = tmp_path / "sales.csv"
+    content = ("\n".join([HEADER, *rows]) + "\n").encode() + b"\xff,\n"
+    assert len(content) > 65536  # beyond what the encoding is sniffed from
+    path.write_bytes(content)
+    batch = run(str(path))
+    assert (batch.status, errors_of(batch)) == (ImportStatus.INVALID, [(2002, "")])
+    assert "GBK" in batch.errors[0]["message"]

@@ -1,4 +1,4 @@
-import csv
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -48,27 +48,23 @@ class Command(BaseCommand):
                 )
             )
             return
-        errors = batch.all_errors  # type: ignore[attr-defined]
-        if options["errors"]:
-            with open(str(options["errors"]), "w", newline="", encoding="utf-8-sig") as report:
-                writer = csv.writer(report)
-                writer.writerow(["row", "column", "message"])
-                writer.writerows(errors)
-        for row, column, message in errors[:50]:
-            self.stderr.write(f"row {row}, {column or '—'}: {message}")
+        if options["errors"] and batch.error_report:
+            with batch.error_report.open("rb") as report, open(str(options["errors"]), "wb") as out:
+                shutil.copyfileobj(report, out)
+        for error in batch.errors[:50]:
+            self.stderr.write(f"row {error['row']}, {error['column'] or '—'}: {error['message']}")
         raise CommandError(
             f"{batch.error_count} errors in {batch.row_count} rows; nothing was imported."
         )
 
-    def _progress_bar(self, path: Path) -> Callable[[int], None]:
-        size = path.stat().st_size
-        # An estimate from the file size: ~70 bytes a CSV row; xlsx rows are counted only.
-        estimated_rows = max(1, size // 70)
-
-        def show(rows: int) -> None:
-            share = min(1.0, rows / estimated_rows)
-            bar = "#" * int(share * 40)
-            sys.stderr.write(f"\r[{bar:<40}] {rows} rows")
+    def _progress_bar(self, path: Path) -> Callable[[int, float | None], None]:
+        def show(rows: int, fraction: float | None) -> None:
+            if fraction is None:  # a workbook: rows are counted, the total is unknown
+                sys.stderr.write(f"\r{rows} rows read")
+            else:
+                bar = "#" * int(fraction * 40)
+                done = f"{rows} rows, checking" if fraction >= 1 else f"{fraction:.0%}"
+                sys.stderr.write(f"\r[{bar:<40}] {done}")
             sys.stderr.flush()
 
         return show
