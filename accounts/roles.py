@@ -21,6 +21,13 @@ class Role(TextChoices):
 # Roles that see every partner (read-only for support); the others see only their portfolio.
 ROLES_SEEING_ALL_PARTNERS = frozenset({Role.SALES_VP, Role.SUPPORT})
 
+SALES_READ = [
+    "sales.view_category",
+    "sales.view_product",
+    "sales.view_salesline",
+    "sales.view_salestarget",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CHANNEL_MANAGER: [
         "partners.view_partner",
@@ -36,6 +43,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "partners.delete_contact",
         "partners.view_tag",
         "partners.add_tag",
+        *SALES_READ,
+        # Targets of the partners they own (the owner check is in sales.services).
+        "sales.add_salestarget",
+        "sales.change_salestarget",
     ],
     Role.CHANNEL_SPECIALIST: [
         "partners.view_partner",
@@ -46,11 +57,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "partners.change_contact",
         "partners.delete_contact",
         "partners.view_tag",
+        *SALES_READ,
     ],
     Role.SUPPORT: [
         "partners.view_partner",
         "partners.view_contact",
         "partners.view_tag",
+        *SALES_READ,
     ],
     Role.SALES_VP: [
         "partners.view_partner",
@@ -70,32 +83,49 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "partners.add_tag",
         "partners.change_tag",
         "partners.delete_tag",
+        *SALES_READ,
+        "sales.add_category",
+        "sales.change_category",
+        "sales.add_product",
+        "sales.change_product",
+        "sales.import_salesline",
+        "sales.view_salesimport",
+        "sales.add_salestarget",
+        "sales.change_salestarget",
     ],
     Role.PARTNER_USER: [],
 }
 
 
-def _assign_permissions(group_model: Any, permission_model: Any) -> None:
+def _assign_permissions(group_model: Any, permission_model: Any, *, strict: bool) -> None:
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _created = group_model.objects.get_or_create(name=role)
         permissions = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            permissions.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            found = permission_model.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found is None and strict:
+                raise LookupError(f"No permission {dotted}: fix ROLE_PERMISSIONS")
+            if found is not None:
+                permissions.append(found)
         group.permissions.set(permissions)
 
 
 def sync_role_permissions(apps: Any, schema_editor: Any) -> None:
-    """Data-migration body: create the role groups and give each exactly its permissions."""
+    """Data-migration body: create the role groups and give each exactly its permissions.
+    A permission whose app is not migrated yet is left out; that app's own migration calls
+    this again."""
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
-    _assign_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    _assign_permissions(
+        apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), strict=False
+    )
 
 
 def ensure_role_groups() -> None:
@@ -103,4 +133,4 @@ def ensure_role_groups() -> None:
     after someone deleted one by hand."""
     from django.contrib.auth.models import Group, Permission
 
-    _assign_permissions(Group, Permission)
+    _assign_permissions(Group, Permission, strict=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("partners/", include("partners.urls")),
+    path("sales/", include("sales.urls")),
     path("admin/", admin.site.urls),
     path("", include("channelhub.api.urls")),
 ]

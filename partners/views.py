@@ -44,6 +44,7 @@ class StaffViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
     answers 404 outside the user's portfolio."""
 
     raise_exception = True
+    pk_is_partner = True  # False on pages whose `pk` is another object's
     request: HttpRequest
     kwargs: dict[str, Any]
 
@@ -59,7 +60,7 @@ class StaffViewMixin(LoginRequiredMixin, PermissionRequiredMixin):
                 self.request.get_full_path(), self.get_login_url(), self.get_redirect_field_name()
             )
         # Object pages of an invisible partner answer 404 before the permission is judged.
-        if "pk" in self.kwargs:
+        if self.pk_is_partner and "pk" in self.kwargs:
             self.get_partner()
         return super().handle_no_permission()
 

@@ -10,6 +10,8 @@ class DocType(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Running")
+    FAILED = "failed", _("Failed")
     INVALID = "invalid", _("Has errors")
     IMPORTED = "imported", _("Imported")

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from channelhub.lib.bulk import insert_rows
 from channelhub.lib.money import split_evenly
-from channelhub.lib.tabular import UnreadableFile, iter_file_rows
+from channelhub.lib.tabular import UnreadableFile, csv_format, iter_file_rows, write_csv
 from partners.models import Partner
 
+from . import staging
 from .choices import DocType, ImportStatus
-from .importing import ErrorList, map_header, parse_row
+from .importing import ErrorList, map_header
 from .models import (
     DEFAULT_SOURCE,
     Category,
@@ -33,7 +42,6 @@ from .models import (
 if TYPE_CHECKING:
     from accounts.models import User
 
-STAGING_CHUNK = 5000
 ERRORS_STORED = 1000
 
 
@@ -71,6 +79,14 @@ def save_product(product: Product, *, saved_by: User | None) -> Product:
     return product
 
 
+def may_set_targets(user: User, partner: Partner) -> bool:
+    """A sales VP sets any partner's targets, a channel manager those of the partners they
+    own (product.md §1: specialists never)."""
+    if not user.has_perm("sales.change_salestarget"):
+        return False
+    return user.sees_all_partners or partner.owner_id == user.pk
+
+
 @transaction.atomic
 def set_target(
     partner: Partner,
@@ -105,25 +121,113 @@ class _Rejected(Exception):
     pass
 
 
+ProgressCallback = Callable[[int, float | None], None]
+"""Called now and then while the file is read, with the rows read so far (0 when unknown)
+and the share of the file read (None when unknown); (rows, 1.0) once it is all read."""
+
+
+def progress_key(batch_id: int) -> str:
+    return f"sales-import-progress:{batch_id}"
+
+
+def import_progress(batch: SalesImport) -> dict[str, float | int]:
+    """How far a running import is: rows read and the share of the file (0–1)."""
+    return cache.get(progress_key(batch.pk)) or {"rows": 0, "fraction": 0.0}
+
+
+def queue_sales_import(
+    upload: File, *, file_name: str, imported_by: User | None, source: str = DEFAULT_SOURCE
+) -> SalesImport:
+    """Keep the uploaded file in the shared storage and let a Celery worker import it (large
+    files take minutes); the page follows its progress."""
+    from .tasks import run_sales_import
+
+    batch = SalesImport(
+        uploaded_by=imported_by,
+        file_name=file_name[:255],
+        source=source,
+        status=ImportStatus.QUEUED,
+    )
+    batch.stored_file.save(f"{uuid.uuid4().hex}.upload", upload, save=False)
+    batch.save()
+    language = translation.get_language()
+    transaction.on_commit(lambda: run_sales_import.delay(batch.pk, language))
+    return batch
+
+
+def run_queued_import(batch_id: int, language: str | None = None) -> SalesImport | None:
+    """The worker's side of `queue_sales_import`; errors are worded in `language` (the
+    uploader's). A task delivered twice (a worker lost mid-import) runs the import again,
+    which is safe: it adds only what is not there."""
+    language = language or settings.LANGUAGE_CODE
+    claimed = SalesImport.objects.filter(
+        pk=batch_id, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
+    ).update(status=ImportStatus.RUNNING)
+    if not claimed:
+        return None  # finished already
+    batch = SalesImport.objects.get(pk=batch_id)
+
+    def report_progress(rows: int, fraction: float | None) -> None:
+        shown = {"rows": rows, "fraction": 0.0 if fraction is None else fraction}
+        cache.set(progress_key(batch_id), shown, 24 * 3600)
+
+    try:
+        with local_file(batch.stored_file) as path, translation.override(language):
+            import_sales(path, batch=batch, progress=report_progress)  # errors in their words
+    except Exception:
+        SalesImport.objects.filter(pk=batch_id).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    finally:
+        cache.delete(progress_key(batch_id))
+    batch.stored_file.delete(save=True)  # the lines (or the error report) are what is kept
+    return batch
+
+
+@contextmanager
+def local_file(stored: FieldFile) -> Iterator[str]:
+    """A path on this machine for a stored file: the file itself on a local disk, else a
+    temporary copy (object storage shared by several machines)."""
+    try:
+        yield stored.path
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile(suffix=".upload") as copy:
+        with stored.open("rb") as source:
+            shutil.copyfileobj(source, copy, 1 << 20)
+        copy.flush()
+        yield copy.name
+
+
 def import_sales(
     path: str,
     *,
-    file_name: str,
-    imported_by: User | None,
+    batch: SalesImport | None = None,
+    file_name: str = "",
+    imported_by: User | None = None,
     source: str = DEFAULT_SOURCE,
-    progress: Callable[[int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SalesImport:
     """Import a file of sales lines all-or-nothing. Rows are staged (COPY on PostgreSQL),
     checked against each other and the database in a few set-based queries, and inserted
     with one INSERT … SELECT. Lines already imported with the same values are skipped, so
-    importing a file again adds nothing; any error writes no line at all."""
-    batch = SalesImport.objects.create(
-        uploaded_by=imported_by, file_name=file_name[:255], source=source
-    )
+    importing a file again adds nothing; any error writes no line at all, and every error
+    goes into a downloadable report (row, column, problem)."""
+    if batch is None:
+        batch = SalesImport.objects.create(
+            uploaded_by=imported_by,
+            file_name=file_name[:255],
+            source=source,
+            status=ImportStatus.RUNNING,
+        )
     errors = ErrorList()
     try:
         with transaction.atomic():
             batch.row_count = _stage(path, batch, errors, progress)
+            if progress:
+                progress(batch.row_count, 1.0)
             _check_references(batch, errors)
             if errors.count:
                 raise _Rejected
@@ -137,14 +241,16 @@ def import_sales(
     batch.status = ImportStatus.INVALID if errors.count else ImportStatus.IMPORTED
     if errors.count:
         batch.inserted_count = batch.skipped_count = 0
+        ordered = sorted(errors.items)
+        batch.errors = [
+            {"row": row, "column": column, "message": message}
+            for row, column, message in ordered[:ERRORS_STORED]
+        ]
+        report = write_csv([_("Row"), _("Column"), _("Problem")], ordered)
+        batch.error_report.save(f"{uuid.uuid4().hex}.csv", ContentFile(report), save=False)
     batch.error_count = errors.count
-    batch.errors = [
-        {"row": row, "column": column, "message": message}
-        for row, column, message in sorted(errors.items)[:ERRORS_STORED]
-    ]
     batch.finished_at = timezone.now()
     batch.save()
-    batch.all_errors = sorted(errors.items)  # type: ignore[attr-defined]  # for the command
     return batch
 
 
@@ -152,34 +258,38 @@ def _stage(
     path: str,
     batch: SalesImport,
     errors: ErrorList,
-    progress: Callable[[int], None] | None,
+    progress: ProgressCallback | None,
 ) -> int:
-    rows = iter_file_rows(path)
+    """Put the file's rows into the staging table, typed; rows with errors are noted."""
+    file_format = csv_format(path)
+    if file_format is not None and connection.vendor == "postgresql":
+        count = staging.copy_csv(path, file_format, batch, errors, progress)
+    else:
+        count = _stage_rows(iter_file_rows(path), batch, errors, progress)
+    if count is None:
+        raise _Rejected
+    if connection.vendor == "postgresql":  # the set-based checks are planned on fresh figures
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SalesStagingLine._meta.db_table}")
+    if not count and not errors.count:
+        errors.add(1, "", _("The file has no data rows."))
+    return count
+
+
+def _stage_rows(
+    rows: Iterator[list[Any]],
+    batch: SalesImport,
+    errors: ErrorList,
+    progress: ProgressCallback | None,
+) -> int | None:
+    """The portable path (SQLite, and .xlsx everywhere): every row read by `parse_row`."""
     header = next(rows, None)
     if header is None:
         raise UnreadableFile(_("The file is empty."))
     keys = map_header(header, errors)
     if errors.count:
-        raise _Rejected
-    chunk: list[SalesStagingLine] = []
-    count = 0
-    for row_number, raw in enumerate(rows, start=2):
-        cells = {key: value for key, value in zip(keys, raw, strict=False) if key}
-        if all(value in (None, "") for value in cells.values()):
-            continue
-        chunk.append(parse_row(row_number, cells, batch.pk, errors))
-        count += 1
-        if len(chunk) == STAGING_CHUNK:
-            insert_rows(SalesStagingLine, chunk)
-            chunk = []
-            if progress:
-                progress(count)
-    insert_rows(SalesStagingLine, chunk)
-    if progress:
-        progress(count)
-    if not count:
-        errors.add(1, "", _("The file has no data rows."))
-    return count
+        return None
+    return staging.stage_parsed(enumerate(rows, start=2), keys, batch, errors, progress)
 
 
 def _report(errors: ErrorList, rows: QuerySet, column: str, message: Callable[..., str]) -> None:
@@ -300,8 +410,15 @@ def _check_credit_notes(batch: SalesImport, staged: QuerySet, errors: ErrorList)
     )
 
 
+INSERT_CHUNK_ROWS = 250_000
+
+
 def _insert_lines(batch: SalesImport) -> int:
-    """The new lines, in one INSERT … SELECT that resolves the codes by joins (portable SQL)."""
+    """The new lines, by INSERT … SELECT statements that resolve the codes by joins
+    (portable SQL), in chunks of staging rows. On PostgreSQL the foreign keys are checked at
+    the end of each statement rather than at commit, so the server's queue of pending checks
+    stays small whatever the file's size; rows go in sorted by (partner, date), the order of
+    the index that costs most to keep."""
     line, staging = SalesLine._meta.db_table, SalesStagingLine._meta.db_table
     partner, category, product = (
         Partner._meta.db_table,
@@ -318,10 +435,39 @@ def _insert_lines(batch: SalesImport) -> int:
         JOIN {partner} p ON p.code = s.partner_code
         JOIN {category} c ON c.code = s.category_code
         LEFT JOIN {product} pr ON pr.code = s.product_code
-        WHERE s.batch_id = %s
+        WHERE s.batch_id = %s AND s.row_number BETWEEN %s AND %s
           AND NOT EXISTS (SELECT 1 FROM {line} l WHERE l.source = %s
                           AND l.doc_number = s.doc_number AND l.line_number = s.line_number)
+        ORDER BY p.id, s.date
     """  # noqa: S608 (table names come from the models, values are parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [batch.source, batch.pk, batch.pk, batch.source])
-        return cursor.rowcount
+    inserted = 0
+    with connection.cursor() as cursor, _foreign_keys_checked_per_statement(cursor, line):
+        cursor.execute(
+            f"SELECT min(row_number), max(row_number) FROM {staging} WHERE batch_id = %s",  # noqa: S608
+            [batch.pk],
+        )
+        first, last = cursor.fetchone()
+        for start in range(first or 0, (last or -1) + 1, INSERT_CHUNK_ROWS):
+            end = start + INSERT_CHUNK_ROWS - 1
+            cursor.execute(sql, [batch.source, batch.pk, batch.pk, start, end, batch.source])
+            inserted += cursor.rowcount
+    return inserted
+
+
+@contextmanager
+def _foreign_keys_checked_per_statement(cursor: Any, table: str) -> Iterator[None]:
+    if connection.vendor != "postgresql":
+        yield
+        return
+    constraints = connection.introspection.get_constraints(cursor, table)
+    names = ", ".join(
+        connection.ops.quote_name(name)
+        for name, details in constraints.items()
+        if details["foreign_key"]
+    )
+    cursor.execute("SET LOCAL work_mem = '256MB'")  # the sort of a chunk stays in memory
+    cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
+    try:
+        yield
+    finally:
+        cursor.execute(f"SET CONSTRAINTS {names} DEFERRED")

@@ -82,3 +82,13 @@ def as_user():
 @pytest.fixture
 def as_api_user():
     return api_login
+
+
+@pytest.fixture
+def celery_eager(monkeypatch, settings, tmp_path):
+    """Tasks run in the caller's process; uploads land in a temporary media folder."""
+    from channelhub.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return app

@@ -83,3 +83,20 @@ class ProductFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"SKU{n}")
     name = factory.Sequence(lambda n: f"产品{n}")
     category = factory.SubFactory(CategoryFactory)
+
+
+class SalesLineFactory(factory.django.DjangoModelFactory):
+    """An invoice line; pass doc_type="credit_note" and credited_doc_number for a credit note."""
+
+    class Meta:
+        model = "sales.SalesLine"
+
+    source = "test"
+    doc_type = "invoice"
+    doc_number = factory.Sequence(lambda n: f"INV-{n:06d}")
+    line_number = 1
+    date = date(2026, 7, 1)
+    partner = factory.SubFactory(PartnerFactory)
+    category = factory.SubFactory(CategoryFactory)
+    quantity = 1
+    net_amount = factory.Faker("pydecimal", left_digits=4, right_digits=2, positive=True)
