@@ -113,7 +113,7 @@ def app_import(path: Path) -> None:
     """The application's import in a child process (so its peak memory is its own); it
     rolls back at the end so every run imports the same lines."""
     script = (
-        "import os, resource, sys, django;"
+        "import os, sys, django;"
         "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'channelhub.settings'); django.setup();"
         "from django.db import transaction; from sales.services import import_sales;\n"
         "class Rollback(Exception): pass\n"
@@ -124,7 +124,9 @@ def app_import(path: Path) -> None:
         "  assert batch.inserted_count == int(sys.argv[2]), (batch.status, batch.errors[:3])\n"
         "  raise Rollback\n"
         "except Rollback: pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        # VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec)
+        "print(next(line.split()[1] for line in open('/proc/self/status')"
+        " if line.startswith('VmHWM')))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script, str(path), str(IMPORT_LINES)],
