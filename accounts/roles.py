@@ -28,6 +28,18 @@ SALES_READ = [
     "sales.view_salestarget",
 ]
 
+MAINTENANCE_READ = [
+    "maintenance.view_interaction",
+    "maintenance.view_maintenancetask",
+    "maintenance.view_tierpolicy",
+]
+MAINTENANCE_WORK = [
+    *MAINTENANCE_READ,
+    "maintenance.add_interaction",
+    "maintenance.add_maintenancetask",
+    "maintenance.change_maintenancetask",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CHANNEL_MANAGER: [
         "partners.view_partner",
@@ -47,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Targets of the partners they own (the owner check is in sales.services).
         "sales.add_salestarget",
         "sales.change_salestarget",
+        *MAINTENANCE_WORK,
     ],
     Role.CHANNEL_SPECIALIST: [
         "partners.view_partner",
@@ -58,12 +71,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "partners.delete_contact",
         "partners.view_tag",
         *SALES_READ,
+        *MAINTENANCE_WORK,
     ],
     Role.SUPPORT: [
         "partners.view_partner",
         "partners.view_contact",
         "partners.view_tag",
         *SALES_READ,
+        *MAINTENANCE_READ,
     ],
     Role.SALES_VP: [
         "partners.view_partner",
@@ -92,6 +107,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.view_salesimport",
         "sales.add_salestarget",
         "sales.change_salestarget",
+        *MAINTENANCE_WORK,
+        "maintenance.change_tierpolicy",
     ],
     Role.PARTNER_USER: [],
 }

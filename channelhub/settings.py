@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "accounts",
     "partners",
     "sales",
+    "maintenance",
     "incentives",
     "reviews",
 ]

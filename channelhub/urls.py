@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("partners/", include("partners.urls")),
     path("sales/", include("sales.urls")),
+    path("maintenance/", include("maintenance.urls")),
     path("admin/", admin.site.urls),
     path("", include("channelhub.api.urls")),
 ]

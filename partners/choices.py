@@ -92,3 +92,4 @@ class TimelineKind(models.TextChoices):
     CONTACT_ADDED = "contact_added", _("Contact added")
     CONTACT_CHANGED = "contact_changed", _("Contact changed")
     CONTACT_REMOVED = "contact_removed", _("Contact removed")
+    INTERACTION_LOGGED = "interaction_logged", _("Interaction")

@@ -378,6 +378,9 @@ def change_tier(
             "effective_on": effective_on.isoformat(),
         },
     )
+    from maintenance.services import replan  # maintenance builds on partners, not the reverse
+
+    replan(Partner.objects.filter(pk=locked.pk), today=timezone.localdate())
     return locked
 
 

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from channelhub.lib.requests import acting_user
+from maintenance.models import MaintenanceTask
 from sales.performance import PartnerPerformance, partner_performance
 
 from . import exporting, services
@@ -129,6 +130,10 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             "contacts": partner.contacts.all(),
             "tier_changes": partner.tier_changes.select_related("changed_by")[:20],
             "timeline": timeline_page(partner, 1),
+            "open_tasks": MaintenanceTask.objects.open()
+            .filter(partner=partner)
+            .select_related("assignee"),
+            "today": timezone.localdate(),
             "can_edit": user.has_perm("partners.change_partner"),
             "can_terminate": user.has_perm("partners.terminate_partner"),
             "can_change_tier": user.has_perm("partners.change_partner_tier"),

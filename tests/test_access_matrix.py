@@ -3,12 +3,15 @@ route that is not listed fails `test_every_route_is_in_the_access_table`. For ev
 a partner, the outsider (a manager of another portfolio) gets 404."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 
+from maintenance.services import create_adhoc_task, log_interaction
 from sales.services import set_target
 from tests.factories import ContactFactory, SalesLineFactory
 
@@ -17,6 +20,7 @@ SIGNED_IN = "signed in"  # any signed-in user
 STAFF = "staff"  # needs a staff role's permission; rows filtered by visible_to
 PARTNER = "partner"  # on one partner: 404 outside the user's portfolio
 OWN = "own"  # the user's own rows only (their imports, their profile)
+UNDER_PARTNER = "under a partner"  # an object of one partner: 404 outside the portfolio
 
 ROUTES = {
     "home": SIGNED_IN,
@@ -64,6 +68,14 @@ ROUTES = {
     "sales:target_import": STAFF,
     "sales:target_template": STAFF,
     "sales:partner_targets": PARTNER,
+    "maintenance:my_tasks": STAFF,
+    "maintenance:task_action": UNDER_PARTNER,
+    "maintenance:interaction_list": STAFF,
+    "maintenance:interaction_detail": UNDER_PARTNER,
+    "maintenance:attachment_download": UNDER_PARTNER,
+    "maintenance:tier_policies": STAFF,
+    "maintenance:interaction_create": PARTNER,
+    "maintenance:task_create": PARTNER,
     "api-schema": SIGNED_IN,
     "api-docs": SIGNED_IN,
     "api-root": SIGNED_IN,
@@ -91,6 +103,16 @@ ROUTES = {
     "salestarget-detail": PARTNER,
     "salesimport-list": STAFF,
     "salesimport-detail": STAFF,
+    "interaction-list": STAFF,
+    "interaction-detail": PARTNER,
+    "maintenancetask-list": STAFF,
+    "maintenancetask-detail": PARTNER,
+    "maintenancetask-complete": PARTNER,
+    "maintenancetask-cancel": PARTNER,
+    "maintenancetask-reassign": PARTNER,
+    "tierpolicy-list": STAFF,
+    "tierpolicy-detail": STAFF,
+    "maintenance-timeliness": STAFF,
 }
 STAFF_ROUTES_ON_AN_OBJECT = {
     "sales:category_update", "sales:product_update", "sales:sales_import_detail",
@@ -98,16 +120,33 @@ STAFF_ROUTES_ON_AN_OBJECT = {
 }  # fmt: skip
 # API resources that are not a partner's rows (the catalogue, imports): not in the 404 sweep.
 NOT_PARTNER_RESOURCES = ("/api/v1/tags", "/api/v1/categories", "/api/v1/products",
-                         "/api/v1/sales-imports")  # fmt: skip
+                         "/api/v1/sales-imports", "/api/v1/tier-policies")  # fmt: skip
 
 
 @pytest.fixture
-def partner_rows(partner):
-    """One object of each kind that belongs to the partner, by the API's path prefix."""
+def partner_rows(partner, settings, tmp_path):
+    """One object of each kind that belongs to the partner, by the API's path prefix (or the
+    route name)."""
+    settings.MEDIA_ROOT = tmp_path
     line = SalesLineFactory(partner=partner)
     target = set_target(partner, year=2026, amount=Decimal("100"), set_by=None)
+    interaction = log_interaction(
+        partner,
+        logged_by=partner.owner,
+        kind="call",
+        summary="季度沟通",
+        attachments=[SimpleUploadedFile("a.pdf", b"%PDF-1.4 test")],
+    )
+    task = create_adhoc_task(
+        partner, created_by=None, title="寄样品", due_on=date(2026, 12, 1), assignee=partner.owner
+    )
     return {
         "/api/v1/contacts": partner.contacts.get().pk,
+        "/api/v1/interactions": interaction.pk,
+        "/api/v1/maintenance-tasks": task.pk,
+        "maintenance:interaction_detail": interaction.pk,
+        "maintenance:attachment_download": interaction.attachments.get().pk,
+        "maintenance:task_action": task.pk,
         "/api/v1/sales-lines": line.pk,
         "/api/v1/sales-targets": target.pk,
         "/api/v1/partners": partner.pk,
@@ -135,6 +174,12 @@ def test_every_route_is_in_the_access_table():
 
 
 def _partner_urls(partner, rows):
+    for name, access in ROUTES.items():
+        if access == UNDER_PARTNER:
+            kwargs = {"pk": rows[name]}
+            if name == "maintenance:task_action":
+                kwargs["action"] = "complete"
+            yield name, reverse(name, kwargs=kwargs)
     args = {"pk": partner.pk}
     contact_args = {"pk": partner.pk, "contact_pk": rows["/api/v1/contacts"]}
     for name, access in ROUTES.items():
@@ -148,6 +193,10 @@ def _partner_urls(partner, rows):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/sales-lines"]})
         elif name.startswith("salestarget-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/sales-targets"]})
+        elif name.startswith("interaction-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/interactions"]})
+        elif name.startswith("maintenancetask-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/maintenance-tasks"]})
         else:
             yield name, reverse(name, kwargs=args)
 
@@ -184,16 +233,19 @@ def test_api_operations_are_all_known_routes():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     prefixes = {"/api/v1/partners/", "/api/v1/contacts/", "/api/v1/tags/", "/api/v1/categories/",
                 "/api/v1/products/", "/api/v1/sales-lines/", "/api/v1/sales-targets/",
-                "/api/v1/sales-imports/"}  # fmt: skip
+                "/api/v1/sales-imports/", "/api/v1/interactions/", "/api/v1/maintenance-tasks/",
+                "/api/v1/tier-policies/", "/api/v1/maintenance-timeliness/"}  # fmt: skip
     for path in schema["paths"]:
         assert any(path.startswith(prefix) for prefix in prefixes), path
 
 
 def test_anonymous_is_sent_to_login_from_staff_pages(client, partner):
     for name, access in ROUTES.items():
-        if access not in (STAFF, PARTNER) or "-" in name:
+        if access not in (STAFF, PARTNER, UNDER_PARTNER) or "-" in name:
             continue
-        kwargs = {"pk": 1} if name in STAFF_ROUTES_ON_AN_OBJECT else {}
+        kwargs = {"pk": 1} if name in STAFF_ROUTES_ON_AN_OBJECT or access == UNDER_PARTNER else {}
+        if name == "maintenance:task_action":
+            kwargs["action"] = "complete"
         if access == PARTNER:
             kwargs = {"pk": partner.pk}
             if name in ("partners:contact_update", "partners:contact_delete"):
