@@ -109,6 +109,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.change_salestarget",
         *MAINTENANCE_WORK,
         "maintenance.change_tierpolicy",
+        "reminders.view_team",
+        "reminders.add_team",
+        "reminders.change_team",
     ],
     Role.PARTNER_USER: [],
 }

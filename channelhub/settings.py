@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "partners",
     "sales",
     "maintenance",
+    "reminders",
     "incentives",
     "reviews",
 ]
@@ -188,6 +189,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "channelhub.tasks.record_heartbeat_task",
         "schedule": 60.0,
         "options": {"expires": 50},
+    },
+    # Beat is only the clock: both tasks derive what is due from the database.
+    "reminder-sweep": {
+        "task": "reminders.tasks.sweep_reminders_task",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 10 * 60},
+    },
+    "reminder-send": {
+        "task": "reminders.tasks.send_reminders_task",
+        "schedule": 120.0,
+        "options": {"expires": 100},
     },
 }
 if REDIS_URL:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("sales/", include("sales.urls")),
     path("maintenance/", include("maintenance.urls")),
+    path("reminders/", include("reminders.urls")),
     path("admin/", admin.site.urls),
     path("", include("channelhub.api.urls")),
 ]

@@ -8,6 +8,8 @@ from .models import Heartbeat
 from .services import CELERY_HEARTBEAT
 
 HEARTBEAT_STALE_AFTER_SECONDS = 5 * 60
+SWEEP_OVERDUE_AFTER_SECONDS = 60 * 60  # beat runs the reminder sweep every 15 minutes
+SWEEP_HEARTBEAT = "reminder-sweep"
 
 
 def _database_ok() -> bool:
@@ -30,14 +32,19 @@ def _broker_ok() -> bool:
         return False
 
 
+def _age_seconds(name: str) -> int | None:
+    heartbeat = Heartbeat.objects.filter(name=name).first()
+    return round((timezone.now() - heartbeat.beat_at).total_seconds()) if heartbeat else None
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, broker and the age of the last worker heartbeat; 503 if a dependency is down."""
+    """Database, broker, the age of the last worker heartbeat and of the last reminder sweep;
+    503 if a dependency is down or the sweep is overdue."""
     database_ok = _database_ok()
-    heartbeat = Heartbeat.objects.filter(name=CELERY_HEARTBEAT).first() if database_ok else None
-    heartbeat_age = (
-        round((timezone.now() - heartbeat.beat_at).total_seconds()) if heartbeat else None
-    )
+    heartbeat_age = _age_seconds(CELERY_HEARTBEAT) if database_ok else None
+    sweep_age = _age_seconds(SWEEP_HEARTBEAT) if database_ok else None
+    sweep_overdue = sweep_age is not None and sweep_age > SWEEP_OVERDUE_AFTER_SECONDS
     broker_ok = _broker_ok()
     body = {
         "database": "ok" if database_ok else "down",
@@ -48,5 +55,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
             if heartbeat_age is not None and heartbeat_age < HEARTBEAT_STALE_AFTER_SECONDS
             else "stale"
         ),
+        "reminder_sweep_age_seconds": sweep_age,
+        "reminder_sweep": "never" if sweep_age is None else "overdue" if sweep_overdue else "ok",
     }
-    return JsonResponse(body, status=200 if database_ok and broker_ok else 503)
+    healthy = database_ok and broker_ok and not sweep_overdue
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -153,10 +153,21 @@ def ensure_planned_tasks(partners: QuerySet[Partner] | None = None, *, today: da
                     )
                 )
                 if len(batch) == 2000:
-                    created += len(MaintenanceTask.objects.bulk_create(batch))
+                    created += _insert_planned(batch)
                     batch = []
-            created += len(MaintenanceTask.objects.bulk_create(batch))
+            created += _insert_planned(batch)
     return created
+
+
+def _insert_planned(tasks: list[MaintenanceTask]) -> int:
+    """Insert planned tasks; one another process planned meanwhile is skipped (the unique
+    open-task constraint decides), so two sweeps at once never fail nor double a task."""
+    if not tasks:
+        return 0
+    before = MaintenanceTask.objects.open().filter(partner_id__in=[t.partner_id for t in tasks])
+    count = before.count()
+    MaintenanceTask.objects.bulk_create(tasks, ignore_conflicts=True)
+    return before.count() - count
 
 
 def sync_planned_tasks(*, today: date) -> dict[str, int]:

@@ -76,6 +76,10 @@ ROUTES = {
     "maintenance:tier_policies": STAFF,
     "maintenance:interaction_create": PARTNER,
     "maintenance:task_create": PARTNER,
+    "reminders:preferences": OWN,
+    "reminders:team_list": STAFF,
+    "reminders:team_create": STAFF,
+    "reminders:team_update": STAFF,
     "api-schema": SIGNED_IN,
     "api-docs": SIGNED_IN,
     "api-root": SIGNED_IN,
@@ -116,7 +120,7 @@ ROUTES = {
 }
 STAFF_ROUTES_ON_AN_OBJECT = {
     "sales:category_update", "sales:product_update", "sales:sales_import_detail",
-    "sales:sales_import_errors",
+    "sales:sales_import_errors", "reminders:team_update",
 }  # fmt: skip
 # API resources that are not a partner's rows (the catalogue, imports): not in the 404 sweep.
 NOT_PARTNER_RESOURCES = ("/api/v1/tags", "/api/v1/categories", "/api/v1/products",

@@ -42,6 +42,8 @@ def test_healthz_reports_database_broker_and_worker_heartbeat(client, db):
         "broker": "ok",
         "worker_heartbeat_age_seconds": None,
         "worker": "stale",
+        "reminder_sweep_age_seconds": None,
+        "reminder_sweep": "never",
     }
     record_heartbeat()
     fresh = client.get("/healthz").json()

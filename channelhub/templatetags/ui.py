@@ -68,3 +68,11 @@ def field_value(value: Any, spec: str) -> Any:
 
         return gettext("Yes") if value else gettext("No")
     return choices.get(value, value)
+
+
+@register.filter
+def holiday_name(key: str) -> str:
+    """A holiday's name in the reader's language ("mid_autumn" → 中秋节)."""
+    from reminders.holidays import NAMES
+
+    return str(NAMES.get(key, key))

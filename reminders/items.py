@@ -1,0 +1,202 @@
+"""What goes into the daily digests: one collector per kind of item, each a set-based query
+over all recipients at once, so the sweep's number of queries does not grow with the number
+of partners. An item is a dict {kind, key, recipient, partner, partner_name, date, trigger,
+...}; `trigger` is the day an event item became due (None for items that hold every day,
+such as an overdue task), so a digest after some days of downtime can catch up."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+
+from maintenance.models import Interaction, MaintenanceTask
+from partners.choices import PartnerStatus
+from partners.models import Contact, Partner
+
+from .choices import ReminderKind
+from .holidays import holidays_between
+
+Item = dict[str, Any]
+DUE_SOON_DAYS = 3
+BIRTHDAY_LEAD_DAYS = 3
+HOLIDAY_LEAD_DAYS = 3
+CONTRACT_NOTICE_DAYS = (60, 30, 7)
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    """The days after `start` up to `end`."""
+    day = start + timedelta(days=1)
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _task_item(kind: str, task: dict[str, Any]) -> Item:
+    return {
+        "kind": kind,
+        "key": f"task:{task['pk']}",
+        "recipient": task["assignee_id"],
+        "partner": task["partner_id"],
+        "partner_name": task["partner__legal_name"],
+        "date": task["due_on"],
+        "task_kind": task["kind"],
+        "title": task["title"],
+        "trigger": None,
+    }
+
+
+TASK_FIELDS = ("pk", "assignee_id", "partner_id", "partner__legal_name", "due_on", "kind", "title")
+
+
+def overdue_tasks(today: date, since: date) -> list[Item]:
+    tasks = MaintenanceTask.objects.overdue(today).exclude(partner__status=PartnerStatus.TERMINATED)
+    return [_task_item(ReminderKind.TASK_OVERDUE, task) for task in tasks.values(*TASK_FIELDS)]
+
+
+def tasks_due_soon(today: date, since: date) -> list[Item]:
+    tasks = MaintenanceTask.objects.due_within(today, DUE_SOON_DAYS).exclude(
+        partner__status=PartnerStatus.TERMINATED
+    )
+    return [_task_item(ReminderKind.TASK_DUE_SOON, task) for task in tasks.values(*TASK_FIELDS)]
+
+
+def follow_ups(today: date, since: date) -> list[Item]:
+    interactions = Interaction.objects.filter(
+        follow_up_on__gt=since, follow_up_on__lte=today, logged_by__isnull=False
+    ).values("pk", "logged_by_id", "partner_id", "partner__legal_name", "follow_up_on", "kind")
+    return [
+        {
+            "kind": ReminderKind.FOLLOW_UP,
+            "key": f"follow_up:{row['pk']}",
+            "recipient": row["logged_by_id"],
+            "partner": row["partner_id"],
+            "partner_name": row["partner__legal_name"],
+            "date": row["follow_up_on"],
+            "interaction": row["pk"],
+            "interaction_kind": row["kind"],
+            "trigger": row["follow_up_on"],
+        }
+        for row in interactions
+    ]
+
+
+def birthdays(today: date, since: date) -> list[Item]:
+    """Contacts whose birthday is BIRTHDAY_LEAD_DAYS ahead, to the partner's owner. A
+    29 February birthday is remembered on 28 February in other years."""
+    by_birthday: dict[tuple[int, int], date] = {}
+    for trigger in _days(since, today):
+        day = trigger + timedelta(days=BIRTHDAY_LEAD_DAYS)
+        by_birthday[day.month, day.day] = day
+        if (day.month, day.day) == (2, 28) and not _is_leap(day.year):
+            by_birthday[2, 29] = day
+    if not by_birthday:
+        return []
+    matches = Q()
+    for month, day_of_month in by_birthday:
+        matches |= Q(birthday__month=month, birthday__day=day_of_month)
+    contacts = (
+        Contact.objects.filter(matches)
+        .exclude(partner__status=PartnerStatus.TERMINATED)
+        .filter(partner__owner__isnull=False)
+        .values("pk", "name", "partner_id", "partner__legal_name", "partner__owner_id", "birthday")
+    )
+    items = []
+    for row in contacts:
+        day = by_birthday[row["birthday"].month, row["birthday"].day]
+        items.append(
+            {
+                "kind": ReminderKind.BIRTHDAY,
+                "key": f"birthday:{row['pk']}:{day.isoformat()}",
+                "recipient": row["partner__owner_id"],
+                "partner": row["partner_id"],
+                "partner_name": row["partner__legal_name"],
+                "contact_name": row["name"],
+                "date": day,
+                "trigger": day - timedelta(days=BIRTHDAY_LEAD_DAYS),
+            }
+        )
+    return items
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def holidays(today: date, since: date) -> list[Item]:
+    """A holiday HOLIDAY_LEAD_DAYS ahead: greet your partners (one item per owner)."""
+    coming = holidays_between(
+        since + timedelta(days=1 + HOLIDAY_LEAD_DAYS), today + timedelta(days=HOLIDAY_LEAD_DAYS)
+    )
+    if not coming:
+        return []
+    owners = (
+        Partner.objects.exclude(status=PartnerStatus.TERMINATED)
+        .filter(owner__isnull=False)
+        .values("owner_id")
+        .annotate(partners=Count("id"))
+        .order_by()
+    )
+    return [
+        {
+            "kind": ReminderKind.HOLIDAY,
+            "key": f"holiday:{key}:{day.isoformat()}",
+            "recipient": row["owner_id"],
+            "partner": None,
+            "holiday": key,
+            "partner_count": row["partners"],
+            "date": day,
+            "trigger": day - timedelta(days=HOLIDAY_LEAD_DAYS),
+        }
+        for key, day in coming
+        for row in owners
+    ]
+
+
+def contracts_ending(today: date, since: date) -> list[Item]:
+    """Contracts ending in 60, 30 and 7 days, to the owner."""
+    ends: dict[date, tuple[date, int]] = {}
+    for trigger in _days(since, today):
+        for notice in CONTRACT_NOTICE_DAYS:
+            ends[trigger + timedelta(days=notice)] = (trigger, notice)
+    partners = (
+        Partner.objects.exclude(status=PartnerStatus.TERMINATED)
+        .filter(owner__isnull=False, contract_end_date__in=list(ends))
+        .values("pk", "legal_name", "owner_id", "contract_end_date")
+    )
+    return [
+        {
+            "kind": ReminderKind.CONTRACT_ENDING,
+            "key": f"contract:{row['pk']}:{row['contract_end_date'].isoformat()}:"
+            f"{ends[row['contract_end_date']][1]}",
+            "recipient": row["owner_id"],
+            "partner": row["pk"],
+            "partner_name": row["legal_name"],
+            "date": row["contract_end_date"],
+            "days_left": ends[row["contract_end_date"]][1],
+            "trigger": ends[row["contract_end_date"]][0],
+        }
+        for row in partners
+    ]
+
+
+COLLECTORS: list[Callable[[date, date], list[Item]]] = [
+    overdue_tasks,
+    tasks_due_soon,
+    follow_ups,
+    birthdays,
+    holidays,
+    contracts_ending,
+]
+
+
+def collect(today: date, since: date) -> dict[int, list[Item]]:
+    """Every item due today (and event items that became due after `since`), by recipient."""
+    by_recipient: dict[int, list[Item]] = defaultdict(list)
+    for collector in COLLECTORS:
+        for item in collector(today, since):
+            by_recipient[item["recipient"]].append(item)
+    return by_recipient
