@@ -32,7 +32,8 @@ install: $(VENV)/.installed
 run: install .env
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo --partners $(DEMO_PARTNERS) --seed 1
+	$(BIN)/python manage.py seed_demo --partners $(DEMO_PARTNERS) --seed 1 \
+	  --sales-lines $$(( $(DEMO_PARTNERS) * 100 )) --interactions $$(( $(DEMO_PARTNERS) * 10 ))
 	@echo ""
 	@echo "  ChannelHub is starting on http://127.0.0.1:$(PORT)/"
 	@echo "  Demo logins (password demo12345): vp, manager1, manager2, specialist1, support1, partner1"

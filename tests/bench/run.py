@@ -33,12 +33,15 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from maintenance.models import Interaction  # noqa: E402
 from partners.models import Partner  # noqa: E402
+from reminders.services import sweep  # noqa: E402
 from sales.models import Category, SalesLine  # noqa: E402
 from sales.performance import partner_performance, portfolio_net_sales  # noqa: E402
 
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", 100_000))
 LINES = int(os.environ.get("BENCH_LINES", 10_000_000))
+INTERACTIONS = int(os.environ.get("BENCH_INTERACTIONS", 2_000_000))
 IMPORT_LINES = int(os.environ.get("BENCH_IMPORT_LINES", 1_000_000))
 RUNS = int(os.environ.get("BENCH_RUNS", 5))
 ROOT = Path(settings.BASE_DIR)
@@ -64,12 +67,14 @@ def report(name: str, app: float, sql: float, note: str = "") -> None:
 def ensure_scale_data() -> None:
     partners = Partner.objects.filter(code__startswith="D1-").count()
     lines = SalesLine.objects.filter(source="demo-1").count()
-    if partners >= PARTNERS and lines >= LINES:
+    interactions = Interaction.objects.count()
+    if partners >= PARTNERS and lines >= LINES and interactions >= INTERACTIONS:
         return
-    print(f"Building the scale database ({PARTNERS} partners, {LINES} lines); once.", flush=True)
+    print(f"Building the scale database ({PARTNERS} partners, {LINES} lines, {INTERACTIONS} "
+          "interactions); once.", flush=True)  # fmt: skip
     subprocess.run(
         [sys.executable, "manage.py", "seed_demo", "--partners", str(PARTNERS), "--seed", "1",
-         "--sales-lines", str(LINES)],
+         "--sales-lines", str(LINES), "--interactions", str(INTERACTIONS)],
         cwd=ROOT,
         check=True,
     )  # fmt: skip
@@ -160,6 +165,55 @@ def raw_sql(sql: str, params: list[object]) -> Callable[[], object]:
     return run
 
 
+# Every item of the daily digests in one statement: overdue and due-soon tasks, follow-ups,
+# birthdays in 3 days, holidays in 3 days (one row per owner), contracts ending in 60/30/7.
+DUE_ITEMS_SQL = """
+    SELECT 'task', t.assignee_id, t.partner_id, t.due_on
+    FROM maintenance_maintenancetask t JOIN partners_partner p ON p.id = t.partner_id
+    WHERE t.status = 'open' AND t.due_on <= %(today)s::date + 3 AND p.status <> 'terminated'
+    UNION ALL
+    SELECT 'follow_up', i.logged_by_id, i.partner_id, i.follow_up_on
+    FROM maintenance_interaction i
+    WHERE i.follow_up_on > %(since)s AND i.follow_up_on <= %(today)s
+      AND i.logged_by_id IS NOT NULL
+    UNION ALL
+    SELECT 'birthday', p.owner_id, p.id, c.birthday
+    FROM partners_contact c JOIN partners_partner p ON p.id = c.partner_id
+    WHERE to_char(c.birthday, 'MM-DD') = to_char(%(today)s::date + 3, 'MM-DD')
+      AND p.status <> 'terminated' AND p.owner_id IS NOT NULL
+    UNION ALL
+    SELECT 'holiday', p.owner_id, NULL, %(holiday)s::date
+    FROM partners_partner p
+    WHERE %(holiday)s::date IS NOT NULL AND p.status <> 'terminated' AND p.owner_id IS NOT NULL
+    GROUP BY p.owner_id
+    UNION ALL
+    SELECT 'contract', p.owner_id, p.id, p.contract_end_date
+    FROM partners_partner p
+    WHERE p.contract_end_date IN (%(today)s::date + 60, %(today)s::date + 30, %(today)s::date + 7)
+      AND p.status <> 'terminated' AND p.owner_id IS NOT NULL
+"""
+
+
+def measure_sweep(today: object) -> tuple[float, int]:
+    """The sweep of a day (rolled back, so every run builds the same digests), and how many
+    queries it ran."""
+    from django.test.utils import CaptureQueriesContext
+
+    queries = 0
+
+    def run() -> None:
+        nonlocal queries
+        try:
+            with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+                sweep(as_of=today)
+                queries = len(captured)
+                raise Rollback
+        except Rollback:
+            pass
+
+    return median_seconds(run), queries
+
+
 def main() -> None:
     ensure_scale_data()
     today = timezone.localdate()
@@ -190,6 +244,18 @@ def main() -> None:
     app = median_seconds(lambda: portfolio_net_sales(portfolio, today=today))
     sql = median_seconds(raw_sql(QUARTERLY_SQL, [ids, *window]))
     report(f"net sales by quarter, {len(ids)} partners of manager1", app, sql)
+
+    from reminders.holidays import holidays_between
+
+    sweep(as_of=today - timedelta(days=1))  # steady state: yesterday's digests exist
+    app, queries = measure_sweep(today)
+    holiday = holidays_between(today + timedelta(days=3), today + timedelta(days=3))
+    params = {"today": today, "since": today - timedelta(days=1),
+              "holiday": holiday[0][1] if holiday else None}  # fmt: skip
+    sql = median_seconds(raw_sql(DUE_ITEMS_SQL, params))  # type: ignore[arg-type]
+    tasks = Interaction.objects.count()
+    report(f"daily reminder sweep ({tasks} interactions)", app, sql,
+           f"{queries} queries (the same at any number of partners)")  # fmt: skip
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.csv"

@@ -315,3 +315,28 @@ def test_people_set_their_preferences_and_a_vp_keeps_the_teams(as_user, manager,
     )
     assert created.status_code == 302
     assert list(Team.objects.get().members.all()) == [manager]
+
+
+def _sweep_queries(manager, partners: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for index in range(partners):
+        partner = PartnerFactory(owner=manager, tier=[Tier.CORE, Tier.REGULAR][index % 2])
+        ContactFactory(partner=partner, birthday=DAY + timedelta(days=3))
+        maintenance.log_interaction(
+            partner, logged_by=manager, kind="visit", summary="x",
+            occurred_at=evening(DAY - timedelta(days=40)), follow_up_on=DAY,
+        )  # fmt: skip
+    services.sweep(now=evening(DAY - timedelta(1)), as_of=DAY - timedelta(1))  # plans tasks
+    with CaptureQueriesContext(connection) as queries:
+        services.sweep(now=evening(DAY), as_of=DAY)
+    digest = Digest.objects.get(recipient=manager, for_date=DAY)
+    core = (partners + 1) // 2  # core partners owe a contact and a visit, regular ones a contact
+    assert digest.item_count(ReminderKind.TASK_OVERDUE) == 2 * core + (partners - core)
+    assert digest.item_count(ReminderKind.BIRTHDAY) == partners
+    return len(queries)
+
+
+def test_the_sweep_runs_as_many_queries_for_30_partners_as_for_3(manager, colleague):
+    assert _sweep_queries(manager, 3) == _sweep_queries(colleague, 30)

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from maintenance.demo import seed_interactions
 from partners.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from sales.demo import seed_sales
 
@@ -17,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--partners", type=int, default=300, help="how many partners")
         parser.add_argument("--seed", type=int, default=1, help="random seed")
         parser.add_argument(
+            "--interactions",
+            type=int,
+            default=0,
+            help="also interactions of the last 180 days, and the maintenance tasks (once)",
+        )
+        parser.add_argument(
             "--sales-lines",
             type=int,
             default=0,
@@ -24,8 +31,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: int) -> None:
-        if options["partners"] < 0 or options["sales_lines"] < 0:
-            raise CommandError("--partners and --sales-lines must be 0 or more")
+        if min(options["partners"], options["sales_lines"], options["interactions"]) < 0:
+            raise CommandError("--partners, --sales-lines and --interactions must be 0 or more")
         started = time.monotonic()
 
         def progress(count: int) -> None:
@@ -57,6 +64,22 @@ class Command(BaseCommand):
                     f"Demo sales: {written} lines created ({time.monotonic() - started:.1f} s)"
                     if written
                     else "Demo sales: already there."
+                )
+            )
+        if options["interactions"] > 0:
+            started = time.monotonic()
+            written = seed_interactions(
+                seed=options["seed"],
+                count=options["interactions"],
+                today=timezone.localdate(),
+                progress=progress if options["verbosity"] > 1 else None,
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo interactions: {written} created, maintenance tasks planned "
+                    f"({time.monotonic() - started:.1f} s)"
+                    if written
+                    else "Demo interactions: already there."
                 )
             )
         if result.users_created:
