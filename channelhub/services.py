@@ -10,11 +10,12 @@ CELERY_HEARTBEAT = "celery"
 
 
 def record_heartbeat(name: str = CELERY_HEARTBEAT, *, at: datetime | None = None) -> Heartbeat:
-    """Stamp that `name` (a worker reached through beat) is alive now."""
-    heartbeat, _created = Heartbeat.objects.update_or_create(
-        name=name, defaults={"beat_at": at or timezone.now()}
-    )
-    return heartbeat
+    """Stamp that `name` (a worker reached through beat, the reminder sweep) is alive now:
+    one UPDATE, an INSERT the first time."""
+    beat_at = at or timezone.now()
+    if not Heartbeat.objects.filter(name=name).update(beat_at=beat_at):
+        Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": beat_at})
+    return Heartbeat(name=name, beat_at=beat_at)
 
 
 def reserve_numbers(name: str, count: int = 1) -> range:

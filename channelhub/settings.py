@@ -184,6 +184,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+from celery.schedules import crontab  # noqa: E402 (settings read top to bottom)
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "heartbeat": {
         "task": "channelhub.tasks.record_heartbeat_task",
@@ -195,6 +197,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reminders.tasks.sweep_reminders_task",
         "schedule": 15 * 60.0,
         "options": {"expires": 10 * 60},
+    },
+    "maintenance-reconcile": {
+        "task": "maintenance.tasks.reconcile_maintenance_task",
+        "schedule": crontab(hour=2, minute=30),
     },
     "reminder-send": {
         "task": "reminders.tasks.send_reminders_task",

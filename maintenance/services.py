@@ -97,10 +97,22 @@ def update_tier_policy(policy: TierPolicy, *, changed_by: User | None, **fields:
 
 
 def replan(partners: QuerySet[Partner], *, today: date) -> int:
-    """Bring the open planned tasks of these partners in line with their tiers' policies:
-    due dates move with the cadence, visit tasks go where a tier has no visits, missing
-    tasks are created. Set-based: a few queries per tier whatever the number of partners."""
-    changed = 0
+    """Bring the open planned tasks of these partners in line with the partners and their
+    tiers' policies: a terminated partner's tasks are cancelled, planned tasks follow the
+    owner, due dates move with the cadence, visit tasks go where a tier has no visits, and
+    missing tasks are created. Called by every write that can change one of these (new
+    partner, owner, status, tier, policy); set-based, a few queries whatever the number of
+    partners."""
+    open_tasks = MaintenanceTask.objects.open().filter(partner__in=partners)
+    changed = open_tasks.filter(partner__status=PartnerStatus.TERMINATED).update(
+        status=TaskStatus.CANCELLED, note=_("The partner was terminated.")
+    )
+    owner = Partner.objects.filter(pk=OuterRef("partner_id")).values("owner_id")[:1]
+    changed += (
+        open_tasks.filter(kind__in=PLANNED_TASK_KINDS, partner__owner__isnull=False)
+        .exclude(assignee_id=F("partner__owner_id"))
+        .update(assignee_id=Subquery(owner))
+    )
     for tier, policy in policies().items():
         in_tier = partners.filter(tier=tier)
         for kind in PLANNED_TASK_KINDS:
@@ -170,24 +182,10 @@ def _insert_planned(tasks: list[MaintenanceTask]) -> int:
     return before.count() - count
 
 
-def sync_planned_tasks(*, today: date) -> dict[str, int]:
-    """The sweep's housekeeping: terminated partners' open tasks are cancelled, planned
-    tasks follow the partner's owner, and missing tasks are created."""
-    open_tasks = MaintenanceTask.objects.open()
-    cancelled = open_tasks.filter(partner__status=PartnerStatus.TERMINATED).update(
-        status=TaskStatus.CANCELLED, note=_("The partner was terminated.")
-    )
-    owner = Partner.objects.filter(pk=OuterRef("partner_id")).values("owner_id")[:1]
-    reassigned = (
-        open_tasks.filter(kind__in=PLANNED_TASK_KINDS, partner__owner__isnull=False)
-        .exclude(assignee_id=F("partner__owner_id"))
-        .update(assignee_id=Subquery(owner))
-    )
-    return {
-        "cancelled": cancelled,
-        "reassigned": reassigned,
-        "created": ensure_planned_tasks(today=today),
-    }
+def reconcile_all(*, today: date) -> int:
+    """`replan` for every partner: the nightly safety net behind the writes that keep tasks
+    current (it finds nothing to do when they all did their part)."""
+    return replan(Partner.objects.all(), today=today)
 
 
 def _local_date(moment: datetime | date) -> date:

@@ -248,5 +248,10 @@ def seed_demo(
 def _write(batch: list[NewPartner], actor: User) -> int:
     with transaction.atomic():
         return len(
-            create_partners_in_bulk(batch, created_by=actor, event_kind=TimelineKind.CREATED)
+            create_partners_in_bulk(
+                batch,
+                created_by=actor,
+                event_kind=TimelineKind.CREATED,
+                plan_maintenance=False,  # planned from the demo interactions, or nightly
+            )
         )

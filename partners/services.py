@@ -162,6 +162,7 @@ def create_partner(
         contact.is_primary = contact_data.is_primary or (not has_primary and index == 0)
         _save_with_history(contact, created_by)
     record_event(partner, event_kind, actor=created_by, details={"code": partner.code})
+    _replan_maintenance([partner])
     return partner
 
 
@@ -230,6 +231,7 @@ def update_partner(
             actor=changed_by,
             details={"old": owner_change.old, "new": owner_change.new},
         )
+        _replan_maintenance([locked])
     return locked
 
 
@@ -273,6 +275,7 @@ def _change_status(
             "note": note,
         },
     )
+    _replan_maintenance([locked])
     return locked
 
 
@@ -378,10 +381,16 @@ def change_tier(
             "effective_on": effective_on.isoformat(),
         },
     )
-    from maintenance.services import replan  # maintenance builds on partners, not the reverse
-
-    replan(Partner.objects.filter(pk=locked.pk), today=timezone.localdate())
+    _replan_maintenance([locked])
     return locked
+
+
+def _replan_maintenance(partners: Sequence[Partner]) -> None:
+    """Maintenance tasks follow a partner's tier, owner and status (maintenance builds on
+    partners: imported here, not at the top)."""
+    from maintenance.services import replan
+
+    replan(Partner.objects.filter(pk__in=[p.pk for p in partners]), today=timezone.localdate())
 
 
 def _make_only_primary(contact: Contact, actor: User | None) -> None:
@@ -470,11 +479,12 @@ def create_partners_in_bulk(
     *,
     created_by: User | None,
     event_kind: str = TimelineKind.IMPORTED,
+    plan_maintenance: bool = True,
 ) -> Sequence[Partner]:
     """Create many partners with contacts, tags, specialists, their initial tier history,
     their history records (actor included) and a timeline entry each, with a fixed number
-    of statements (COPY on PostgreSQL). Callers validate first; a database error rolls
-    everything back."""
+    of statements (COPY on PostgreSQL), and plan their maintenance tasks (unless the caller
+    does it later). Callers validate first; a database error rolls everything back."""
     if not new_partners:
         return []
     codes = iter(next_partner_codes(sum(1 for p in new_partners if not p.fields.get("code"))))
@@ -524,6 +534,8 @@ def create_partners_in_bulk(
     insert_m2m_history(Partner, "specialists", specialist_links, history_ids)
     insert_rows(TierChange, tier_changes)
     insert_rows(PartnerEvent, events)
+    if plan_maintenance:
+        _replan_maintenance(partners)
     return partners
 
 

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from channelhub.lib.requests import acting_user
+from maintenance.forms import people_who_see
 from maintenance.models import MaintenanceTask
 from sales.performance import PartnerPerformance, partner_performance
 
@@ -134,6 +135,7 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             .filter(partner=partner)
             .select_related("assignee"),
             "today": timezone.localdate(),
+            "assignees": people_who_see(partner),
             "can_edit": user.has_perm("partners.change_partner"),
             "can_terminate": user.has_perm("partners.terminate_partner"),
             "can_change_tier": user.has_perm("partners.change_partner_tier"),

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from maintenance.models import Interaction, MaintenanceTask
 from partners.choices import PartnerStatus
@@ -21,6 +22,7 @@ from .choices import ReminderKind
 from .holidays import holidays_between
 
 Item = dict[str, Any]
+SHOWN_PER_KIND = 30  # items of a kind a digest lists; the rest are counted
 DUE_SOON_DAYS = 3
 BIRTHDAY_LEAD_DAYS = 3
 HOLIDAY_LEAD_DAYS = 3
@@ -52,16 +54,30 @@ def _task_item(kind: str, task: dict[str, Any]) -> Item:
 TASK_FIELDS = ("pk", "assignee_id", "partner_id", "partner__legal_name", "due_on", "kind", "title")
 
 
-def overdue_tasks(today: date, since: date) -> list[Item]:
-    tasks = MaintenanceTask.objects.overdue(today).exclude(partner__status=PartnerStatus.TERMINATED)
-    return [_task_item(ReminderKind.TASK_OVERDUE, task) for task in tasks.values(*TASK_FIELDS)]
-
-
-def tasks_due_soon(today: date, since: date) -> list[Item]:
-    tasks = MaintenanceTask.objects.due_within(today, DUE_SOON_DAYS).exclude(
-        partner__status=PartnerStatus.TERMINATED
+def tasks(today: date, since: date) -> list[Item]:
+    """Overdue and due-soon maintenance tasks in one query: per assignee and kind, the
+    SHOWN_PER_KIND earliest-due, each carrying how many there are in all (a manager may
+    have thousands overdue; the digest lists the first and counts the rest)."""
+    due_soon_end = today + timedelta(days=DUE_SOON_DAYS)
+    kind = Case(
+        When(due_on__lt=today, then=Value(ReminderKind.TASK_OVERDUE.value)),
+        default=Value(ReminderKind.TASK_DUE_SOON.value),
+        output_field=CharField(),
     )
-    return [_task_item(ReminderKind.TASK_DUE_SOON, task) for task in tasks.values(*TASK_FIELDS)]
+    partition: list[Any] = [F("assignee_id"), kind]
+    ranked = (
+        MaintenanceTask.objects.open()
+        .filter(due_on__lte=due_soon_end)
+        .exclude(partner__status=PartnerStatus.TERMINATED)
+        .annotate(
+            reminder_kind=kind,
+            rank=Window(RowNumber(), partition_by=partition, order_by=[F("due_on").asc(), F("id")]),
+            total=Window(Count("id"), partition_by=partition),
+        )
+        .filter(rank__lte=SHOWN_PER_KIND)
+        .values(*TASK_FIELDS, "reminder_kind", "total")
+    )
+    return [{**_task_item(task["reminder_kind"], task), "total": task["total"]} for task in ranked]
 
 
 def follow_ups(today: date, since: date) -> list[Item]:
@@ -184,8 +200,7 @@ def contracts_ending(today: date, since: date) -> list[Item]:
 
 
 COLLECTORS: list[Callable[[date, date], list[Item]]] = [
-    overdue_tasks,
-    tasks_due_soon,
+    tasks,
     follow_ups,
     birthdays,
     holidays,

@@ -91,7 +91,8 @@ class Delivery(models.Model):
 
 class Digest(Delivery):
     """A recipient's reminders of one day, built by the sweep and then sent. `items` is the
-    list of {kind, key, ...} it holds (keys unique within it)."""
+    list of {kind, key, ...} it shows (keys unique within it; the first
+    `items.SHOWN_PER_KIND` of each kind), `totals` how many there are of each kind."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -100,6 +101,7 @@ class Digest(Delivery):
         related_name="digests",
     )
     items = models.JSONField(_("items"), default=list, encoder=DjangoJSONEncoder)
+    totals = models.JSONField(_("items of each kind"), default=dict)
     covers_from = models.DateField(_("events since"))
 
     class Meta:
@@ -115,7 +117,7 @@ class Digest(Delivery):
         return f"{self.recipient} {self.for_date}"
 
     def item_count(self, kind: ReminderKind | str) -> int:
-        return sum(1 for item in self.items if item["kind"] == kind)
+        return int(self.totals.get(kind, 0))
 
 
 class TeamMessage(Delivery):

@@ -25,10 +25,9 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from channelhub.services import record_heartbeat
 from maintenance.models import MaintenanceTask
-from maintenance.services import sync_planned_tasks
 
 from .choices import DeliveryStatus, ReminderKind, WebhookKind
-from .items import collect
+from .items import SHOWN_PER_KIND, collect
 from .models import DEFAULT_SEND_HOUR, Digest, ReminderPreference, Team, TeamMessage
 
 logger = logging.getLogger(__name__)
@@ -44,21 +43,20 @@ WEBHOOK_HOSTS: dict[str, str] = {
     WebhookKind.WECOM: "qyapi.weixin.qq.com",
     WebhookKind.DINGTALK: "oapi.dingtalk.com",
 }
-ITEMS_SHOWN_PER_KIND = 30
 
 
 def sweep(*, now: datetime | None = None, as_of: date | None = None) -> dict[str, int]:
-    """The daily reminders up to `now`: plan the maintenance tasks, record the digests of
-    everyone whose hour has come, and the team messages. `as_of` (the command's option)
-    builds the digests of that whole day. Safe to run twice or concurrently."""
+    """The daily reminders up to `now`: record the digests of everyone whose hour has come,
+    and the team messages. `as_of` (the command's option) builds the digests of that whole
+    day. Safe to run twice or concurrently. (The maintenance tasks it reads are kept
+    current by the writes that change them, and reconciled nightly.)"""
     now = now or timezone.now()
     today = as_of or timezone.localdate(now)
     hour = 23 if as_of else timezone.localtime(now).hour
-    planned = sync_planned_tasks(today=today)
     digests = build_digests(today, hour=hour, now=now)
     messages = build_team_messages(today, now=now) if hour >= TEAM_MESSAGE_HOUR else 0
     record_heartbeat(SWEEP_HEARTBEAT, at=now)
-    return {"digests": digests, "team_messages": messages, "tasks_created": planned["created"]}
+    return {"digests": digests, "team_messages": messages}
 
 
 def build_digests(today: date, *, hour: int, now: datetime) -> int:
@@ -98,13 +96,24 @@ def build_digests(today: date, *, hour: int, now: datetime) -> int:
         ]
         if not own:
             continue
+        totals: dict[str, int] = {}
+        shown: list[dict[str, Any]] = []
+        for item in sorted(own, key=lambda item: (str(item["kind"]), str(item["date"]))):
+            count = totals.get(item["kind"], 0) + 1
+            totals[item["kind"]] = count
+            if count <= SHOWN_PER_KIND:
+                shown.append(item)
+        for item in own:  # a task item knows how many of its kind its assignee has in all
+            if "total" in item:
+                totals[item["kind"]] = item["total"]
         email_on = preference is None or preference.email_enabled
         digests.append(
             Digest(
                 recipient=user,
                 for_date=today,
                 covers_from=since[user.pk] + timedelta(days=1),
-                items=sorted(own, key=lambda item: (str(item["kind"]), str(item["date"]))),
+                items=shown,
+                totals=totals,
                 status=DeliveryStatus.PENDING if email_on else DeliveryStatus.SKIPPED,
                 next_attempt_at=now,
             )
@@ -222,15 +231,16 @@ def digest_context(digest: Digest) -> dict[str, Any]:
     site = settings.SITE_URL.rstrip("/")
     groups = []
     for kind in ReminderKind:
-        items = [item for item in digest.items if item["kind"] == kind]
+        items = [item for item in digest.items if item["kind"] == kind][:SHOWN_PER_KIND]
         if items:
+            count = max(digest.item_count(kind), len(items))
             groups.append(
                 {
                     "kind": kind,
                     "label": kind.label,
-                    "count": len(items),
-                    "items": items[:ITEMS_SHOWN_PER_KIND],
-                    "more": max(0, len(items) - ITEMS_SHOWN_PER_KIND),
+                    "count": count,
+                    "items": items,
+                    "more": count - len(items),
                 }
             )
     return {"digest": digest, "groups": groups, "site": site, "recipient": digest.recipient}

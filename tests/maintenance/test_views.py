@@ -194,3 +194,22 @@ def test_the_api_adds_and_completes_an_ad_hoc_task_and_reports_timeliness(
     assert done.json()["status"] == "done"
     assert {"assignee": manager.pk, "due": 1, "on_time": 1, "percent": "100.0"} in kpi
     assert {"assignee": None, "due": 1, "on_time": 1, "percent": "100.0"} in kpi
+
+
+def test_a_manager_reassigns_a_task_to_the_partner_s_specialist(
+    as_user, manager, specialist, partner
+):
+    services.log_interaction(partner, logged_by=manager, kind="call", summary="沟通")
+    task = MaintenanceTask.objects.open().get(partner=partner)
+    client = as_user(manager)
+    page = client.get(reverse("partners:partner_detail", args=[partner.pk])).content.decode()
+    assert reverse("maintenance:task_action", args=[task.pk, "reassign"]) in page
+
+    client.post(
+        reverse("maintenance:task_action", args=[task.pk, "reassign"]),
+        {"assignee": specialist.pk},
+    )
+
+    task.refresh_from_db()
+    assert task.assignee == specialist
+    assert task.history.first().history_user == manager

@@ -340,3 +340,22 @@ def _sweep_queries(manager, partners: int) -> int:
 
 def test_the_sweep_runs_as_many_queries_for_30_partners_as_for_3(manager, colleague):
     assert _sweep_queries(manager, 3) == _sweep_queries(colleague, 30)
+
+
+def test_a_digest_lists_the_first_30_tasks_of_a_kind_and_counts_the_rest(manager):
+    from reminders.items import SHOWN_PER_KIND
+
+    for partner in PartnerFactory.create_batch(SHOWN_PER_KIND + 5, owner=manager):
+        MaintenanceTask.objects.create(
+            partner=partner, kind="adhoc", title="回访", assignee=manager,
+            due_on=DAY - timedelta(days=partner.pk % 7 + 1),
+        )  # fmt: skip
+
+    services.sweep(now=evening(DAY), as_of=DAY)
+    services.send_pending(now=evening(DAY))
+
+    digest = Digest.objects.get()
+    assert digest.item_count(ReminderKind.TASK_OVERDUE) == SHOWN_PER_KIND + 5
+    overdue = [item for item in digest.items if item["kind"] == ReminderKind.TASK_OVERDUE]
+    assert len(overdue) == SHOWN_PER_KIND  # (the Mid-Autumn greeting is there too)
+    assert "… and 5 more" in mail.outbox[0].body or "还有 5 项" in mail.outbox[0].body

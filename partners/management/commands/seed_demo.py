@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from maintenance.demo import seed_interactions
+from maintenance.services import reconcile_all
 from partners.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from sales.demo import seed_sales
 
@@ -66,6 +67,8 @@ class Command(BaseCommand):
                     else "Demo sales: already there."
                 )
             )
+        if options["interactions"] == 0:
+            reconcile_all(today=timezone.localdate())  # the demo partners' maintenance tasks
         if options["interactions"] > 0:
             started = time.monotonic()
             written = seed_interactions(
