@@ -269,7 +269,7 @@ SPECTACULAR_SETTINGS = {
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "channelhub.lib.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }

@@ -59,3 +59,14 @@ def timeliness_by_assignee(
         due, on_time = due + row["due"], on_time + row["on_time"]
     result.total = Timeliness(due, on_time)
     return result
+
+
+def team_timeliness(
+    team_members: dict[int, list[int]], people: TeamTimeliness
+) -> dict[int, Timeliness]:
+    """{team id: timeliness} from the per-person figures and each team's members."""
+    result = {}
+    for team_id, members in team_members.items():
+        figures = [people.people[member] for member in members if member in people.people]
+        result[team_id] = Timeliness(sum(f.due for f in figures), sum(f.on_time for f in figures))
+    return result

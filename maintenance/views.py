@@ -22,11 +22,12 @@ from channelhub.lib.periods import Quarter
 from channelhub.lib.requests import acting_user
 from partners.choices import Tier
 from partners.views import StaffViewMixin
+from reminders.models import Team
 
 from . import services
 from .choices import InteractionKind, TaskStatus
 from .forms import AdhocTaskForm, InteractionForm, ReassignForm, TaskNoteForm, TierPolicyForm
-from .kpis import timeliness_by_assignee
+from .kpis import team_timeliness, timeliness_by_assignee
 from .models import Interaction, InteractionAttachment, MaintenanceTask, TierPolicy
 
 
@@ -174,6 +175,13 @@ class MyTasksView(StaffViewMixin, TemplateView):
         week_end = today + timedelta(days=6 - today.weekday())
         quarter = Quarter.of(today)
         team = timeliness_by_assignee(quarter.start, quarter.end)
+        teams = Team.objects.filter(members=acting_user(self.request)).prefetch_related("members")
+        my_teams = {t.pk: [member.pk for member in t.members.all()] for t in teams}
+        team_kpi = (
+            team_timeliness({0: sorted({m for ms in my_teams.values() for m in ms})}, team)[0]
+            if my_teams
+            else team.total
+        )
         return {
             **super().get_context_data(**kwargs),
             "today": today,
@@ -185,7 +193,7 @@ class MyTasksView(StaffViewMixin, TemplateView):
             ).order_by("-completed_on")[:30],
             "quarter": quarter,
             "my_kpi": team.people.get(self.request.user.pk or 0),
-            "team_kpi": team.total,
+            "team_kpi": team_kpi,
         }
 
 

@@ -92,3 +92,19 @@ def test_production_settings_refuse_to_start_without_secret_key_or_database_url(
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
     assert "DATABASE_URL" in result.stderr
+
+
+def test_the_api_and_pages_keep_working_while_redis_is_down(
+    settings, as_user, as_api_user, manager
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "channelhub.lib.cache.ForgivingRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_timeout": 0.2, "socket_connect_timeout": 0.2},
+        }
+    }
+    # (changing CACHES resets Django's cache handlers)
+
+    assert as_api_user(manager).get("/api/v1/partners/").status_code == 200
+    assert as_user(manager).get("/partners/").status_code == 200

@@ -97,7 +97,8 @@ class TierPolicySerializer(serializers.ModelSerializer):
 
 
 class TimelinessSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField(allow_null=True, help_text="null: the whole team")
+    assignee = serializers.IntegerField(allow_null=True, help_text="null: a team or everyone")
+    team = serializers.IntegerField(allow_null=True, help_text="null: a person or everyone")
     due = serializers.IntegerField()
     on_time = serializers.IntegerField()
     percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)

@@ -16,9 +16,10 @@ from rest_framework.views import APIView
 from channelhub.api.permissions import NotFoundBeforeForbiddenMixin
 from channelhub.lib.periods import Quarter
 from channelhub.lib.requests import acting_user
+from reminders.models import Team
 
 from .. import services
-from ..kpis import timeliness_by_assignee
+from ..kpis import team_timeliness, timeliness_by_assignee
 from ..models import Interaction, MaintenanceTask, TierPolicy
 from .serializers import (
     InteractionSerializer,
@@ -171,8 +172,9 @@ class TierPolicyViewSet(
 
 
 class TimelinessView(APIView):
-    """Maintenance timeliness (product.md §4) per assignee and for the whole team, over the
-    tasks due in a period (default: this quarter) of the partners the caller sees."""
+    """Maintenance timeliness (product.md §4) per assignee, per team (`team` rows) and for
+    everyone (`assignee` and `team` null), over the tasks due in a period (default: this
+    quarter) of the partners the caller sees."""
 
     permission_classes = [IsAuthenticated]
 
@@ -196,7 +198,16 @@ class TimelinessView(APIView):
         tasks = MaintenanceTask.objects.visible_to(request.user)
         team = timeliness_by_assignee(dates["start"], dates["end"], tasks)
         rows = [
-            {"assignee": person, "due": kpi.due, "on_time": kpi.on_time, "percent": kpi.percent}
+            {"assignee": person, "team": None, "due": kpi.due, "on_time": kpi.on_time,
+             "percent": kpi.percent}
             for person, kpi in [*team.people.items(), (None, team.total)]
-        ]
+        ]  # fmt: skip
+        members: dict[int, list[int]] = {}
+        for team_id, user_id in Team.members.through.objects.values_list("team_id", "user_id"):
+            members.setdefault(team_id, []).append(user_id)
+        rows += [
+            {"assignee": None, "team": team_id, "due": kpi.due, "on_time": kpi.on_time,
+             "percent": kpi.percent}
+            for team_id, kpi in team_timeliness(members, team).items()
+        ]  # fmt: skip
         return Response(TimelinessSerializer(rows, many=True).data)

@@ -11,6 +11,7 @@ from maintenance import services
 from maintenance.choices import TaskKind, TaskStatus
 from maintenance.models import Interaction, MaintenanceTask, TierPolicy
 from partners.choices import Tier
+from reminders.models import Team
 from tests.factories import PartnerFactory
 
 
@@ -189,11 +190,15 @@ def test_the_api_adds_and_completes_an_ad_hoc_task_and_reports_timeliness(
     assert created.status_code == 201, created.json()
 
     done = client.post(f"/api/v1/maintenance-tasks/{created.json()['id']}/complete/", {})
+    team = Team.objects.create(name="华南组")
+    team.members.add(manager)
     kpi = client.get("/api/v1/maintenance-timeliness/").json()
 
     assert done.json()["status"] == "done"
-    assert {"assignee": manager.pk, "due": 1, "on_time": 1, "percent": "100.0"} in kpi
-    assert {"assignee": None, "due": 1, "on_time": 1, "percent": "100.0"} in kpi
+    row = {"due": 1, "on_time": 1, "percent": "100.0"}
+    assert {"assignee": manager.pk, "team": None, **row} in kpi
+    assert {"assignee": None, "team": team.pk, **row} in kpi
+    assert {"assignee": None, "team": None, **row} in kpi
 
 
 def test_a_manager_reassigns_a_task_to_the_partner_s_specialist(
