@@ -30,6 +30,12 @@ def is_checkbox(field: forms.BoundField) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
 
 
+@register.filter
+def is_choice_list(field: forms.BoundField) -> bool:
+    """Checkboxes or radio buttons, one per choice."""
+    return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+
+
 def _model_field(spec: str) -> models.Field | None:
     from django.apps import apps
     from django.core.exceptions import FieldDoesNotExist
