@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from partners.choices import Tier
-from partners.models import Partner
+from channelhub.lib.bulk import insert_rows
+from partners.choices import Tier, TimelineKind
+from partners.models import Partner, PartnerEvent
 
 from .choices import InteractionChannel, InteractionKind
 from .models import Interaction
@@ -97,5 +99,34 @@ def seed_interactions(
                 Interaction.objects.bulk_create(batch)
                 batch = []
         Interaction.objects.bulk_create(batch)
+    _timeline_entries(demo)
     ensure_planned_tasks(Partner.objects.filter(code__startswith=f"D{seed}-"), today=today)
     return written
+
+
+def _timeline_entries(interactions: QuerySet[Interaction]) -> None:
+    """Put the demo interactions on their partners' timelines, as logging them would."""
+    events = (
+        PartnerEvent(
+            partner_id=row["partner_id"],
+            kind=TimelineKind.INTERACTION_LOGGED,
+            occurred_at=row["occurred_at"],
+            actor_id=row["logged_by_id"],
+            details={
+                "interaction": row["pk"],
+                "kind": row["kind"],
+                "summary": row["summary"],
+                "follow_up_on": row["follow_up_on"],
+            },
+        )
+        for row in interactions.values(
+            "pk", "partner_id", "occurred_at", "logged_by_id", "kind", "summary", "follow_up_on"
+        ).iterator(chunk_size=20_000)
+    )
+    batch: list[PartnerEvent] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) == 20_000:
+            insert_rows(PartnerEvent, batch)
+            batch = []
+    insert_rows(PartnerEvent, batch)
