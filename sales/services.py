@@ -132,7 +132,7 @@ def progress_key(batch_id: int) -> str:
 
 def import_progress(batch: SalesImport) -> dict[str, float | int]:
     """How far a running import is: rows read and the share of the file (0–1)."""
-    return cache.get(progress_key(batch.pk)) or {"rows": 0, "fraction": 0.0}
+    return cache.get(progress_key(batch.pk)) or {"rows": 0, "fraction": 0.0, "started": False}
 
 
 def queue_sales_import(
@@ -157,30 +157,35 @@ def queue_sales_import(
 
 def run_queued_import(batch_id: int, language: str | None = None) -> SalesImport | None:
     """The worker's side of `queue_sales_import`; errors are worded in `language` (the
-    uploader's). A task delivered twice (a worker lost mid-import) runs the import again,
-    which is safe: it adds only what is not there."""
+    uploader's). The batch row stays locked while its import runs: a task delivered twice
+    (the broker gave up waiting) skips a batch another worker holds, and a worker that died
+    releases it, so the redelivered task imports it (safely: only what is not there)."""
     language = language or settings.LANGUAGE_CODE
-    claimed = SalesImport.objects.filter(
-        pk=batch_id, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
-    ).update(status=ImportStatus.RUNNING)
-    if not claimed:
-        return None  # finished already
-    batch = SalesImport.objects.get(pk=batch_id)
 
     def report_progress(rows: int, fraction: float | None) -> None:
         shown = {"rows": rows, "fraction": 0.0 if fraction is None else fraction}
-        cache.set(progress_key(batch_id), shown, 24 * 3600)
+        cache.set(progress_key(batch_id), {**shown, "started": True}, 24 * 3600)
 
     try:
-        with local_file(batch.stored_file) as path, translation.override(language):
-            import_sales(path, batch=batch, progress=report_progress)  # errors in their words
+        with transaction.atomic():
+            batch = (
+                SalesImport.objects.select_for_update(skip_locked=True)
+                .filter(pk=batch_id, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING))
+                .first()
+            )
+            if batch is None:
+                return None  # finished already, or another worker is importing it
+            report_progress(0, 0.0)  # the page shows the import running from now on
+            batch.status = ImportStatus.RUNNING
+            with local_file(batch.stored_file) as path, translation.override(language):
+                import_sales(path, batch=batch, progress=report_progress)  # in their words
     except Exception:
         SalesImport.objects.filter(pk=batch_id).update(
             status=ImportStatus.FAILED, finished_at=timezone.now()
         )
-        raise
-    finally:
         cache.delete(progress_key(batch_id))
+        raise
+    cache.delete(progress_key(batch_id))
     batch.stored_file.delete(save=True)  # the lines (or the error report) are what is kept
     return batch
 

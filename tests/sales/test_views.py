@@ -271,7 +271,7 @@ def test_the_progress_partial_polls_until_the_import_ends(as_user, vp, settings)
     from django.core.cache import cache
 
     batch = SalesImport.objects.create(file_name="big.csv", status=ImportStatus.RUNNING)
-    cache.set(progress_key(batch.pk), {"rows": 0, "fraction": 0.42})
+    cache.set(progress_key(batch.pk), {"rows": 0, "fraction": 0.42, "started": True})
     client = as_user(vp)
     url = reverse("sales:sales_import_detail", args=[batch.pk])
 
@@ -432,3 +432,41 @@ def test_the_errors_are_in_the_language_of_the_uploader(
         "column": "Partner code",
         "message": "Unknown code “NOPE”.",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_delivery_skips_a_batch_another_worker_is_importing(
+    vp, settings, tmp_path, monkeypatch
+):
+    import threading
+
+    from django.db import connection, transaction
+
+    from sales import services
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr("sales.tasks.run_sales_import.delay", lambda *args: None)
+    PartnerFactory(code="GZ01")
+    CategoryFactory(code="PC")
+    batch = services.queue_sales_import(
+        upload("july.csv", GOOD_FILE), file_name="july.csv", imported_by=vp
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def first_worker():  # holds the batch row as an import in progress does
+        with transaction.atomic():
+            SalesImport.objects.select_for_update().get(pk=batch.pk)
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    worker = threading.Thread(target=first_worker)
+    worker.start()
+    locked.wait(10)
+    try:
+        assert services.run_queued_import(batch.pk) is None
+    finally:
+        release.set()
+        worker.join()
+    assert SalesLine.objects.count() == 0
+    assert services.run_queued_import(batch.pk).status == ImportStatus.IMPORTED
