@@ -139,7 +139,8 @@ class ProductListView(SalesStaffMixin, TemplateView):
         text = self.request.GET.get("q", "").strip()
         if text:
             products = products.filter(Q(code__icontains=text) | Q(name__icontains=text))
-        category = Category.objects.filter(pk=self.request.GET.get("category") or 0).first()
+        chosen = self.request.GET.get("category", "")
+        category = Category.objects.filter(pk=chosen).first() if chosen.isdigit() else None
         if category:
             products = products.filter(category__in=Category.objects.subtree(category))
         query = self.request.GET.copy()

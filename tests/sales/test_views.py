@@ -138,6 +138,7 @@ def test_the_product_list_filters_by_category_subtree_and_text(
 
     assert [p.code for p in in_hardware.context["page"]] == ["NB-1"]
     assert [p.code for p in by_text.context["page"]] == ["SW-1"]
+    assert client.get(reverse("sales:product_list"), {"category": "abc"}).status_code == 200
 
 
 def test_the_catalogue_import_adds_and_changes_categories_with_parents_from_the_file(as_user, vp):
