@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -29,7 +29,3 @@ class MaintenanceTaskQuerySet(models.QuerySet):
 
     def overdue(self, today: date) -> MaintenanceTaskQuerySet:
         return self.open().filter(due_on__lt=today)
-
-    def due_within(self, today: date, days: int) -> MaintenanceTaskQuerySet:
-        """Open and due from today up to `days` days ahead."""
-        return self.open().filter(due_on__gte=today, due_on__lte=today + timedelta(days=days))

@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .choices import DeliveryStatus, ReminderKind, WebhookKind
 
@@ -60,6 +61,8 @@ class Team(models.Model):
         blank=True,
         help_text=_("The group bot's webhook address, from the group's settings."),
     )
+
+    history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:
         verbose_name = _("team")

@@ -303,6 +303,7 @@ def save_team(team: Team, *, members: Any, saved_by: Any) -> Team:
             raise ValidationError({"webhook_url": _("Choose the group bot and give its address.")})
         check_webhook_url(team.webhook_kind, team.webhook_url)
     team.full_clean()
+    team._history_user = saved_by  # type: ignore[attr-defined]
     team.save()
     team.members.set(members)
     return team

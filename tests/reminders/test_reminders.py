@@ -314,7 +314,9 @@ def test_people_set_their_preferences_and_a_vp_keeps_the_teams(as_user, manager,
         {"name": "华东组", "members": [manager.pk], "webhook_kind": "", "webhook_url": ""},
     )
     assert created.status_code == 302
-    assert list(Team.objects.get().members.all()) == [manager]
+    team = Team.objects.get()
+    assert list(team.members.all()) == [manager]
+    assert team.history.first().history_user == vp
 
 
 def _sweep_queries(manager, partners: int) -> int:
