@@ -51,7 +51,7 @@ PLAIN_ROW = """
     AND btrim({doc_number}, {ws}) = {doc_number}
     AND length({line_number}) BETWEEN 1 AND 9 AND translate({line_number}, {digits}, '') = ''
     AND length({date}) = 10 AND translate({date}, {digits}, '') = '--'
-    AND substr({date}, 5, 1) = '-' AND left({date}, 4) <> '0000'
+    AND substr({date}, 5, 1) = '-' AND substr({date}, 8, 1) = '-' AND left({date}, 4) <> '0000'
     AND substr({date}, 6, 2) BETWEEN '01' AND '12'
     AND right({date}, 2) BETWEEN '01' AND CASE substr({date}, 6, 2)
         WHEN '02' THEN CASE WHEN mod(left({date}, 4)::int, 4) = 0

@@ -269,6 +269,7 @@ BAD = [
     "credit_note,CN-1,1,2026-07-01,GZ01,PC,,1,10,",
     "invoice,INV-2,1,2026-07-01,NOPE,PC,,1,10,",
     "invoice,INV-4,1,0000-01-01,GZ01,PC,,1,10,",
+    "invoice,INV-5,1,2026-1-011,GZ01,PC,,1,10,",  # ten characters, two dashes, not a date
 ]
 
 
@@ -281,7 +282,7 @@ def test_both_paths_report_the_same_errors(tmp_path, catalogue, monkeypatch):
     assert fast.errors == portable.errors
     assert errors_of(fast) == [
         (2, "日期"), (4, "渠道编码"), (5, "数量"), (6, "原发票号"),
-        (7, "渠道编码"), (7, "行号"), (8, "日期"),
+        (7, "渠道编码"), (7, "行号"), (8, "日期"), (9, "日期"),
     ]  # fmt: skip
 
 
