@@ -84,7 +84,7 @@ def map_header(header: list[Any], errors: ErrorList) -> list[str | None]:
     return keys
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -92,9 +92,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _decimal(value: Any, places: int) -> Decimal | None:
+def cell_decimal(value: Any, places: int) -> Decimal | None:
     try:
-        number = Decimal(_text(value).replace(",", ""))
+        number = Decimal(cell_text(value).replace(",", ""))
     except InvalidOperation:
         return None
     if not number.is_finite():
@@ -108,7 +108,7 @@ def _date(value: Any) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()  # noqa: DTZ007 (a date, no time)
@@ -126,49 +126,49 @@ def parse_row(
         errors.add(row_number, errors.column(key), message)
 
     for key in REQUIRED:
-        if not _text(cells.get(key)):
+        if not cell_text(cells.get(key)):
             error(key, _("This field is required."))
-    doc_type = DOC_TYPES.get(_text(cells.get("doc_type")).lower(), "")
-    if _text(cells.get("doc_type")) and not doc_type:
+    doc_type = DOC_TYPES.get(cell_text(cells.get("doc_type")).lower(), "")
+    if cell_text(cells.get("doc_type")) and not doc_type:
         error("doc_type", _("Use invoice or credit_note."))
-    line_text = _text(cells.get("line_number"))
+    line_text = cell_text(cells.get("line_number"))
     line_number = int(line_text) if line_text.isdigit() and len(line_text) < 10 else None
     if line_text and line_number is None:
         error("line_number", _("“%(value)s” is not a line number.") % {"value": line_text})
     day = _date(cells.get("date"))
-    if _text(cells.get("date")) and day is None:
+    if cell_text(cells.get("date")) and day is None:
         error("date", _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": cells["date"]})
-    quantity = _decimal(cells.get("quantity"), 3)
-    amount = _decimal(cells.get("net_amount"), 2)
+    quantity = cell_decimal(cells.get("quantity"), 3)
+    amount = cell_decimal(cells.get("net_amount"), 2)
     for key, number, places in (("quantity", quantity, 3), ("net_amount", amount, 2)):
         if number is None:
             error(
                 key,
                 _("“%(value)s” is not a number with at most %(places)d decimals.")
-                % {"value": _text(cells.get(key)), "places": places},
+                % {"value": cell_text(cells.get(key)), "places": places},
             )
         elif number < 0:
             error(key, _("Must not be negative: a return is a credit note."))
         elif number >= Decimal("1e11"):
             error(key, _("The number is too large."))
-    credited = _text(cells.get("credited_doc_number"))
+    credited = cell_text(cells.get("credited_doc_number"))
     if doc_type == DocType.CREDIT_NOTE and not credited:
         error("credited_doc_number", _("A credit note names the invoice it credits."))
     if doc_type == DocType.INVOICE and credited:
         error("credited_doc_number", _("Only a credit note names a credited invoice."))
     for key, limit in (("doc_number", 50), ("partner_code", 30), ("category_code", 30)):
-        if len(_text(cells.get(key))) > limit:
+        if len(cell_text(cells.get(key))) > limit:
             error(key, _("At most %(n)d characters.") % {"n": limit})
     return SalesStagingLine(
         batch_id=batch_id,
         row_number=row_number,
         doc_type=doc_type,
-        doc_number=_text(cells.get("doc_number"))[:50],
+        doc_number=cell_text(cells.get("doc_number"))[:50],
         line_number=line_number,
         date=day,
-        partner_code=_text(cells.get("partner_code"))[:30],
-        category_code=_text(cells.get("category_code"))[:30],
-        product_code=_text(cells.get("product_code"))[:50],
+        partner_code=cell_text(cells.get("partner_code"))[:30],
+        category_code=cell_text(cells.get("category_code"))[:30],
+        product_code=cell_text(cells.get("product_code"))[:50],
         quantity=quantity if quantity is not None and 0 <= quantity < Decimal("1e11") else None,
         net_amount=amount if amount is not None and 0 <= amount < Decimal("1e11") else None,
         credited_doc_number=credited[:50],

@@ -21,7 +21,7 @@ from channelhub.lib.tabular import UnreadableFile, read_rows
 from partners.models import Partner
 
 from . import services
-from .importing import ErrorList, _decimal, _text
+from .importing import ErrorList, cell_decimal, cell_text
 from .models import Category, Product, SalesTarget
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def _read(
     data = []
     for number, raw in enumerate(rows[1:], start=2):
         cells = {key: value for key, value in zip(keys, raw, strict=False) if key}
-        if any(_text(value) for value in cells.values()):
+        if any(cell_text(value) for value in cells.values()):
             data.append((number, cells))
     if not data and not errors.count:
         errors.add(1, "", _("The file has no data rows."))
@@ -123,7 +123,7 @@ def _read(
 def _code(
     errors: ErrorList, row: int, label: Promise, value: Any, limit: int, *, required: bool = True
 ) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if required and not text:
         errors.add(row, str(label), _("This field is required."))
     elif len(text) > limit:
@@ -149,7 +149,7 @@ def import_categories(content: bytes, file_name: str, *, imported_by: User | Non
     for row, cells in rows:
         code = _code(errors, row, CATEGORY_COLUMNS["code"], cells.get("code"), 30)
         name = _code(errors, row, CATEGORY_COLUMNS["name"], cells.get("name"), 100)
-        parent = _text(cells.get("parent_code"))
+        parent = cell_text(cells.get("parent_code"))
         if code in planned:
             errors.add(
                 row,
@@ -221,7 +221,7 @@ def import_products(content: bytes, file_name: str, *, imported_by: User | None)
     for row, cells in rows:
         code = _code(errors, row, PRODUCT_COLUMNS["code"], cells.get("code"), 50)
         name = _code(errors, row, PRODUCT_COLUMNS["name"], cells.get("name"), 200)
-        category_code = _text(cells.get("category_code"))
+        category_code = cell_text(cells.get("category_code"))
         if not category_code:
             errors.add(row, str(PRODUCT_COLUMNS["category_code"]), _("This field is required."))
         elif category_code not in categories:
@@ -230,7 +230,7 @@ def import_products(content: bytes, file_name: str, *, imported_by: User | None)
                 str(PRODUCT_COLUMNS["category_code"]),
                 _("Unknown code “%(code)s”.") % {"code": category_code},
             )
-        active_text = _text(cells.get("is_active")).lower()
+        active_text = cell_text(cells.get("is_active")).lower()
         if active_text not in TRUE_WORDS | FALSE_WORDS:
             errors.add(row, str(PRODUCT_COLUMNS["is_active"]), _("Use yes or no."))
         if code in planned:
@@ -268,32 +268,32 @@ def import_targets(content: bytes, file_name: str, *, imported_by: User) -> Impo
     planned: dict[tuple[str, int, str], tuple[int, dict[str, Any]]] = {}
     label = {key: str(title) for key, title in TARGET_COLUMNS.items()}
     for row, cells in rows:
-        partner = visible.get(_text(cells.get("partner_code")))
+        partner = visible.get(cell_text(cells.get("partner_code")))
         if partner is None:
             errors.add(
                 row,
                 label["partner_code"],
-                _("Unknown code “%(code)s”.") % {"code": _text(cells.get("partner_code"))},
+                _("Unknown code “%(code)s”.") % {"code": cell_text(cells.get("partner_code"))},
             )
         elif not services.may_set_targets(imported_by, partner):
             errors.add(
                 row, label["partner_code"], _("Only the owner manager or a sales VP sets targets.")
             )
-        year_text = _text(cells.get("year"))
+        year_text = cell_text(cells.get("year"))
         year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else 0
         if not year:
             errors.add(row, label["year"], _("Give a year such as 2027."))
-        category_code = _text(cells.get("category_code"))
+        category_code = cell_text(cells.get("category_code"))
         category = categories.get(category_code)
         if category_code and category is None:
             errors.add(
                 row, label["category_code"], _("Unknown code “%(code)s”.") % {"code": category_code}
             )
-        amount = _decimal(cells.get("amount"), 2)
+        amount = cell_decimal(cells.get("amount"), 2)
         if amount is None or amount <= 0 or amount >= Decimal("1e12"):
             errors.add(row, label["amount"], _("Give an amount above 0 with at most 2 decimals."))
-        quarters = [_decimal(cells.get(key), 2) for key in ("q1", "q2", "q3", "q4")]
-        given = [_text(cells.get(key)) != "" for key in ("q1", "q2", "q3", "q4")]
+        quarters = [cell_decimal(cells.get(key), 2) for key in ("q1", "q2", "q3", "q4")]
+        given = [cell_text(cells.get(key)) != "" for key in ("q1", "q2", "q3", "q4")]
         if any(given) and not all(given):
             errors.add(row, label["q1"], _("Give all four quarters, or none for an even split."))
         elif all(given):
@@ -303,7 +303,7 @@ def import_targets(content: bytes, file_name: str, *, imported_by: User) -> Impo
                 errors.add(
                     row, label["q1"], _("The four quarters must add up to the annual target.")
                 )
-        key = (_text(cells.get("partner_code")), year, category_code)
+        key = (cell_text(cells.get("partner_code")), year, category_code)
         if key in planned:
             errors.add(
                 row,

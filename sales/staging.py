@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from channelhub.lib.bulk import insert_rows
 from channelhub.lib.tabular import CsvFormat, UnreadableFile
 
-from .importing import COLUMNS, ErrorList, map_header, parse_row
+from .importing import COLUMNS, ErrorList, cell_text, map_header, parse_row
 from .models import SalesImport, SalesStagingLine
 
 CHUNK_BYTES = 1 << 20
@@ -250,8 +250,8 @@ def stage_parsed(
     chunk: list[SalesStagingLine] = []
     for row_number, raw in numbered_rows:
         cells = {key: value for key, value in zip(keys, raw, strict=False) if key}
-        if all(value in (None, "") for value in cells.values()):
-            continue
+        if all(cell_text(value) == "" for value in cells.values()):
+            continue  # a blank line, or one of empty or blank cells
         chunk.append(parse_row(row_number, cells, batch.pk, errors))
         count += 1
         if len(chunk) == PARSED_CHUNK:

@@ -240,6 +240,7 @@ MIXED = [
     plain(GOOD[3]),
     ",,,,,,,,,",
     " invoice , INV-4 ,1,2026-07-02,GZ01,PC,,3,30.00,",  # spaces around cells
+    "   ",  # a line of blanks
 ]
 
 
