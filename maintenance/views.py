@@ -13,7 +13,9 @@ from django.db.models import Case, IntegerField, Q, QuerySet, When
 from django.forms import modelformset_factory
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -232,30 +234,39 @@ class TaskActionView(VisibleObjectMixin, View):
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         task = self.get_object()
-        user = acting_user(request)
-        try:
-            if action == "reassign":
-                form: Any = ReassignForm(request.POST, partner=task.partner)
-                if form.is_valid():
-                    services.reassign_task(
-                        task, assignee=form.cleaned_data["assignee"], reassigned_by=user
-                    )
-            else:
-                form = TaskNoteForm(request.POST)
-                if form.is_valid():
-                    note = form.cleaned_data["note"]
-                    if action == "complete":
-                        services.complete_task(task, completed_by=user, note=note)
-                    else:
-                        services.cancel_task(task, cancelled_by=user, note=note)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        form = (
+            ReassignForm(request.POST, partner=task.partner)
+            if action == "reassign"
+            else TaskNoteForm(request.POST)
+        )
+        if not form.is_valid():
+            messages.error(request, _("Check the form."))
         else:
-            if form.is_valid():
-                messages.success(request, _("Saved."))
+            try:
+                self.perform(task, action, form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
             else:
-                messages.error(request, _("Check the form."))
-        return redirect(request.POST.get("next") or "maintenance:my_tasks")
+                messages.success(request, _("Saved."))
+        return redirect(self.back_to())
+
+    def perform(self, task: MaintenanceTask, action: str, data: dict[str, Any]) -> None:
+        user = acting_user(self.request)
+        if action == "reassign":
+            services.reassign_task(task, assignee=data["assignee"], reassigned_by=user)
+        elif action == "complete":
+            services.complete_task(task, completed_by=user, note=data["note"])
+        else:
+            services.cancel_task(task, cancelled_by=user, note=data["note"])
+
+    def back_to(self) -> str:
+        """The page the form was on (only a path of this site), else My tasks."""
+        target = self.request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return target
+        return reverse("maintenance:my_tasks")
 
 
 class TierPolicyView(StaffViewMixin, View):

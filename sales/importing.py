@@ -5,6 +5,7 @@ the database runs set-based in `services.import_sales`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -66,11 +67,21 @@ def _normalise(text: Any) -> str:
     return re.sub(r"[\s_*（）()]+", "", str(text or "")).lower()
 
 
-def map_header(header: list[Any], errors: ErrorList) -> list[str | None]:
-    """Column keys for a header in English or Chinese (keys or labels)."""
+def map_header(
+    header: list[Any],
+    errors: ErrorList,
+    *,
+    columns: Mapping[str, Any] = COLUMNS,
+    required: Sequence[str] = (*REQUIRED, "quantity", "net_amount"),
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> list[str | None]:
+    """Column keys for a header in English or Chinese (keys, labels or `aliases`); unknown
+    and missing columns are errors on row 1. The sales-line columns unless told others."""
     lookup = {}
-    for key, label in COLUMNS.items():
+    for key, label in columns.items():
         lookup[_normalise(key)] = key
+        for alias in (aliases or {}).get(key, ()):
+            lookup[_normalise(alias)] = key
         for language in ("en", "zh-hans"):
             with translation.override(language):
                 lookup[_normalise(str(label))] = key
@@ -78,9 +89,9 @@ def map_header(header: list[Any], errors: ErrorList) -> list[str | None]:
     for title, found in zip(header, keys, strict=True):
         if found is None and title not in (None, ""):
             errors.add(1, str(title), _("Unknown column “%(title)s”.") % {"title": title})
-    for required in (*REQUIRED, "quantity", "net_amount"):
-        if required not in keys:
-            errors.add(1, errors.column(required), _("This column is missing."))
+    for key in required:
+        if key not in keys:
+            errors.add(1, str(columns[key]), _("This column is missing."))
     return keys
 
 

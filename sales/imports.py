@@ -5,14 +5,12 @@ set-based import in `services.import_sales`.)"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +19,7 @@ from channelhub.lib.tabular import UnreadableFile, read_rows
 from partners.models import Partner
 
 from . import services
-from .importing import ErrorList, cell_decimal, cell_text
+from .importing import ErrorList, cell_decimal, cell_text, map_header
 from .models import Category, Product, SalesTarget
 
 if TYPE_CHECKING:
@@ -77,14 +75,6 @@ class ImportResult:
         ]
 
 
-class _Invalid(Exception):
-    pass
-
-
-def _normalise(text: Any) -> str:
-    return re.sub(r"[\s_*（）()]+", "", str(text or "")).lower()
-
-
 def _read(
     content: bytes, file_name: str, columns: dict[str, Promise], required: tuple[str, ...]
 ) -> tuple[list[tuple[int, dict[str, Any]]], ErrorList]:
@@ -95,21 +85,7 @@ def _read(
     except UnreadableFile as error:
         errors.add(0, "", str(error))
         return [], errors
-    lookup = {}
-    for key, label in columns.items():
-        lookup[_normalise(key)] = key
-        for alias in HEADER_ALIASES.get(key, ()):
-            lookup[_normalise(alias)] = key
-        for language in ("en", "zh-hans"):
-            with translation.override(language):
-                lookup[_normalise(str(label))] = key
-    keys = [lookup.get(_normalise(title)) for title in rows[0]]
-    for title, found in zip(rows[0], keys, strict=True):
-        if found is None and title not in (None, ""):
-            errors.add(1, str(title), _("Unknown column “%(title)s”.") % {"title": title})
-    for key in required:
-        if key not in keys:
-            errors.add(1, str(columns[key]), _("This column is missing."))
+    keys = map_header(rows[0], errors, columns=columns, required=required, aliases=HEADER_ALIASES)
     data = []
     for number, raw in enumerate(rows[1:], start=2):
         cells = {key: value for key, value in zip(keys, raw, strict=False) if key}

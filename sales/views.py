@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -167,26 +168,27 @@ class ProductEditView(CatalogueEditView):
         services.save_product(instance, saved_by=saved_by)
 
 
-class CatalogueImportView(SalesStaffMixin, View):
-    """Categories or products from a spreadsheet, all or nothing, errors row by row."""
+class SpreadsheetImportView(SalesStaffMixin, View):
+    """Upload a spreadsheet that is imported all or nothing at once: the errors row by row
+    on the same page, or a count of what was added and changed."""
 
-    permission_required = ["sales.change_category", "sales.change_product"]
-    template_name = "sales/catalogue_import.html"
+    form_class: type[forms.Form]
+    template_name: str
+    success_url: str
+    extra_context: dict[str, Any] = {}
+
+    def import_file(self, form: forms.Form, content: bytes, name: str) -> imports.ImportResult:
+        raise NotImplementedError
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render(CatalogueImportForm())
+        return self.render(self.form_class())
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = CatalogueImportForm(request.POST, request.FILES)
+        form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
             return self.render(form)
         upload = form.cleaned_data["file"]
-        importer = (
-            imports.import_categories
-            if form.cleaned_data["kind"] == "categories"
-            else imports.import_products
-        )
-        result = importer(upload.read(), upload.name, imported_by=acting_user(request))
+        result = self.import_file(form, upload.read(), upload.name)
         if result.errors.count:
             return self.render(form, result, status=400)
         messages.success(
@@ -194,21 +196,34 @@ class CatalogueImportView(SalesStaffMixin, View):
             _("%(created)d added, %(updated)d changed.")
             % {"created": result.created, "updated": result.updated},
         )
-        return redirect("sales:catalogue")
+        return redirect(self.success_url)
 
     def render(
-        self,
-        form: CatalogueImportForm,
-        result: imports.ImportResult | None = None,
-        status: int = 200,
+        self, form: forms.Form, result: imports.ImportResult | None = None, status: int = 200
     ) -> HttpResponse:
-        context = {
-            "form": form,
-            "result": result,
-            "category_columns": imports.CATEGORY_COLUMNS,
-            "product_columns": imports.PRODUCT_COLUMNS,
-        }
+        context = {"form": form, "result": result, **self.extra_context}
         return render(self.request, self.template_name, context, status=status)
+
+
+class CatalogueImportView(SpreadsheetImportView):
+    """Categories or products from a spreadsheet."""
+
+    permission_required = ["sales.change_category", "sales.change_product"]
+    form_class = CatalogueImportForm
+    template_name = "sales/catalogue_import.html"
+    success_url = "sales:catalogue"
+    extra_context = {
+        "category_columns": imports.CATEGORY_COLUMNS,
+        "product_columns": imports.PRODUCT_COLUMNS,
+    }
+
+    def import_file(self, form: forms.Form, content: bytes, name: str) -> imports.ImportResult:
+        importer = (
+            imports.import_categories
+            if form.cleaned_data["kind"] == "categories"
+            else imports.import_products
+        )
+        return importer(content, name, imported_by=acting_user(self.request))
 
 
 # --- Sales import -----------------------------------------------------------------------
@@ -383,35 +398,15 @@ class PartnerTargetsView(StaffViewMixin, View):
         return render(self.request, "sales/partner_targets.html", context, status=status)
 
 
-class TargetImportView(SalesStaffMixin, View):
+class TargetImportView(SpreadsheetImportView):
     permission_required = "sales.change_salestarget"
+    form_class = TargetImportForm
     template_name = "sales/target_import.html"
+    success_url = "sales:target_list"
+    extra_context = {"columns": imports.TARGET_COLUMNS}
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render(TargetImportForm())
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = TargetImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render(form)
-        upload = form.cleaned_data["file"]
-        result = imports.import_targets(
-            upload.read(), upload.name, imported_by=acting_user(request)
-        )
-        if result.errors.count:
-            return self.render(form, result, status=400)
-        messages.success(
-            request,
-            _("%(created)d added, %(updated)d changed.")
-            % {"created": result.created, "updated": result.updated},
-        )
-        return redirect("sales:target_list")
-
-    def render(
-        self, form: TargetImportForm, result: imports.ImportResult | None = None, status: int = 200
-    ) -> HttpResponse:
-        context = {"form": form, "result": result, "columns": imports.TARGET_COLUMNS}
-        return render(self.request, self.template_name, context, status=status)
+    def import_file(self, form: forms.Form, content: bytes, name: str) -> imports.ImportResult:
+        return imports.import_targets(content, name, imported_by=acting_user(self.request))
 
 
 class TargetTemplateView(SalesStaffMixin, View):

@@ -218,3 +218,14 @@ def test_a_manager_reassigns_a_task_to_the_partner_s_specialist(
     task.refresh_from_db()
     assert task.assignee == specialist
     assert task.history.first().history_user == manager
+
+
+def test_a_task_action_never_redirects_off_the_site(as_user, manager, partner):
+    task = services.create_adhoc_task(
+        partner, created_by=manager, title="回访", due_on=timezone.localdate(), assignee=manager
+    )
+    response = as_user(manager).post(
+        reverse("maintenance:task_action", args=[task.pk, "complete"]),
+        {"next": "https://evil.example.com/"},
+    )
+    assert response["Location"] == reverse("maintenance:my_tasks")

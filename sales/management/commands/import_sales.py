@@ -35,7 +35,7 @@ class Command(BaseCommand):
             file_name=path.name,
             imported_by=None,
             source=str(options["source"]),
-            progress=self._progress_bar(path) if options["progress"] else None,
+            progress=self._progress_bar() if options["progress"] else None,
         )
         if options["progress"]:
             sys.stderr.write("\n")
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             f"{batch.error_count} errors in {batch.row_count} rows; nothing was imported."
         )
 
-    def _progress_bar(self, path: Path) -> Callable[[int, float | None], None]:
+    def _progress_bar(self) -> Callable[[int, float | None], None]:
         def show(rows: int, fraction: float | None) -> None:
             if fraction is None:  # a workbook: rows are counted, the total is unknown
                 sys.stderr.write(f"\r{rows} rows read")
