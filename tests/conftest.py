@@ -14,6 +14,13 @@ from tests.factories import ContactFactory, PartnerFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # pytest-django with sync Playwright
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Every persona has a password; PBKDF2's million rounds cost 0.6 s a user here. The
+    production hasher is Django's default (checked by `manage.py check --deploy`)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def manager(db):
     return UserFactory(username="manager", role=Role.CHANNEL_MANAGER, display_name="李经理")
