@@ -130,26 +130,35 @@ class Interaction(models.Model):
         return self.kind == InteractionKind.VISIT
 
 
-class InteractionAttachment(models.Model):
-    """A visit photo, minutes or other file of an interaction (type and size checked by
-    `services.check_attachment`)."""
+class Attachment(models.Model):
+    """A file kept with a record: its type judged by its first bytes and its size checked
+    by `services.check_attachment`. Subclasses add the record and the `file` field."""
 
-    interaction = models.ForeignKey(
-        Interaction, on_delete=models.CASCADE, related_name="attachments"
-    )
-    file = models.FileField(_("file"), upload_to="interactions/%Y/%m/")
     name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class InteractionAttachment(Attachment):
+    """A visit photo, minutes or other file of an interaction."""
+
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="interactions/%Y/%m/")
+
+    class Meta(Attachment.Meta):
+        pass
 
     def get_absolute_url(self) -> str:
         return reverse("maintenance:attachment_download", args=[self.pk])

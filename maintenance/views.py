@@ -15,22 +15,22 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from channelhub.lib.periods import Quarter
-from channelhub.lib.requests import acting_user
+from channelhub.lib.requests import acting_user, posted_next
 from partners.choices import Tier
 from partners.views import StaffViewMixin
 from reminders.models import Team
+from reviews.summary import my_reviews
 
 from . import services
 from .choices import InteractionKind, TaskStatus
 from .forms import AdhocTaskForm, InteractionForm, ReassignForm, TaskNoteForm, TierPolicyForm
 from .kpis import team_timeliness, timeliness_by_assignee
-from .models import Interaction, InteractionAttachment, MaintenanceTask, TierPolicy
+from .models import Attachment, Interaction, InteractionAttachment, MaintenanceTask, TierPolicy
 
 
 class VisibleObjectMixin(StaffViewMixin):
@@ -149,14 +149,20 @@ class AttachmentDownloadView(StaffViewMixin, View):
             ),
             pk=pk,
         )
-        response = FileResponse(
-            attachment.file.open("rb"),
-            filename=attachment.name,
-            content_type=attachment.content_type,
-            as_attachment=not attachment.content_type.startswith("image/"),
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return attachment_response(attachment)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """The file under its own name: photos shown in the browser, anything else downloaded,
+    never sniffed into something else."""
+    response = FileResponse(
+        attachment.file.open("rb"),  # type: ignore[attr-defined]
+        filename=attachment.name,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.content_type.startswith("image/"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class MyTasksView(StaffViewMixin, TemplateView):
@@ -196,6 +202,7 @@ class MyTasksView(StaffViewMixin, TemplateView):
             "quarter": quarter,
             "my_kpi": team.people.get(self.request.user.pk or 0),
             "team_kpi": team_kpi,
+            **my_reviews(user, quarter=quarter, team_members=my_teams),
         }
 
 
@@ -248,7 +255,7 @@ class TaskActionView(VisibleObjectMixin, View):
                 messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, _("Saved."))
-        return redirect(self.back_to())
+        return redirect(posted_next(request, reverse("maintenance:my_tasks")))
 
     def perform(self, task: MaintenanceTask, action: str, data: dict[str, Any]) -> None:
         user = acting_user(self.request)
@@ -258,15 +265,6 @@ class TaskActionView(VisibleObjectMixin, View):
             services.complete_task(task, completed_by=user, note=data["note"])
         else:
             services.cancel_task(task, cancelled_by=user, note=data["note"])
-
-    def back_to(self) -> str:
-        """The page the form was on (only a path of this site), else My tasks."""
-        target = self.request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return target
-        return reverse("maintenance:my_tasks")
 
 
 class TierPolicyView(StaffViewMixin, View):

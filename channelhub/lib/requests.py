@@ -11,3 +11,16 @@ def acting_user(request: Any) -> User:
     if not isinstance(user, User):
         raise PermissionError("an authenticated user is required")
     return user
+
+
+def posted_next(request: Any, default: str) -> str:
+    """The page a form was posted from (`next`, only a path of this site), else `default`:
+    never an open redirect."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return str(target)
+    return default
