@@ -40,6 +40,19 @@ MAINTENANCE_WORK = [
     "maintenance.change_maintenancetask",
 ]
 
+REVIEWS_READ = [
+    "reviews.view_businessreview",
+    "reviews.view_reviewaction",
+    "reviews.view_scorecardweights",
+]
+REVIEWS_WORK = [
+    *REVIEWS_READ,
+    "reviews.add_businessreview",
+    "reviews.change_businessreview",
+    "reviews.add_reviewaction",
+    "reviews.change_reviewaction",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CHANNEL_MANAGER: [
         "partners.view_partner",
@@ -60,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.add_salestarget",
         "sales.change_salestarget",
         *MAINTENANCE_WORK,
+        *REVIEWS_WORK,
     ],
     Role.CHANNEL_SPECIALIST: [
         "partners.view_partner",
@@ -72,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "partners.view_tag",
         *SALES_READ,
         *MAINTENANCE_WORK,
+        *REVIEWS_WORK,
     ],
     Role.SUPPORT: [
         "partners.view_partner",
@@ -79,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "partners.view_tag",
         *SALES_READ,
         *MAINTENANCE_READ,
+        *REVIEWS_READ,
     ],
     Role.SALES_VP: [
         "partners.view_partner",
@@ -109,6 +125,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.change_salestarget",
         *MAINTENANCE_WORK,
         "maintenance.change_tierpolicy",
+        *REVIEWS_WORK,
+        "reviews.plan_quarter",
+        "reviews.change_scorecardweights",
         "reminders.view_team",
         "reminders.add_team",
         "reminders.change_team",

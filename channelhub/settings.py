@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "maintenance.tasks.reconcile_maintenance_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    "review-plan": {
+        "task": "reviews.tasks.plan_reviews_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "reminder-send": {
         "task": "reminders.tasks.send_reminders_task",
         "schedule": 120.0,
@@ -262,6 +266,8 @@ SPECTACULAR_SETTINGS = {
         "PartnerType": "partners.choices.PartnerType",
         "PartnerStatus": "partners.choices.PartnerStatus",
         "RevenueBand": "partners.choices.RevenueBand",
+        "ReviewStatus": "reviews.choices.ReviewStatus",
+        "TaskStatus": "maintenance.choices.TaskStatus",  # action items share its values
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("sales/", include("sales.urls")),
     path("maintenance/", include("maintenance.urls")),
     path("reminders/", include("reminders.urls")),
+    path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),
     path("", include("channelhub.api.urls")),
 ]

@@ -34,7 +34,7 @@ class CompactMultipleSelect(forms.SelectMultiple):
         return [value for value in super().value_from_datadict(data, files, name) if value]
 
 
-def _owner_choices(request: HttpRequest | None) -> QuerySet:
+def manager_choices(request: HttpRequest | None) -> QuerySet:
     managers = User.objects.filter(groups__name=Role.CHANNEL_MANAGER, is_active=True)
     user = getattr(request, "user", None)
     if user is None or getattr(user, "sees_all_partners", False):
@@ -59,7 +59,7 @@ class PartnerFilterSet(django_filters.FilterSet):
         label=_("Status"), choices=PartnerStatus.choices, widget=CompactMultipleSelect
     )
     owner = django_filters.ModelChoiceFilter(
-        label=_("Owner"), queryset=_owner_choices, empty_label=_("All")
+        label=_("Owner"), queryset=manager_choices, empty_label=_("All")
     )
     tag = django_filters.ModelMultipleChoiceFilter(
         label=_("Tag"),
@@ -109,14 +109,14 @@ class PartnerFilterSet(django_filters.FilterSet):
         return queryset.order_by(*queryset.query.order_by, "legal_name", "pk")
 
 
-def _visible_partners(request: HttpRequest | None) -> QuerySet:
+def visible_partner_choices(request: HttpRequest | None) -> QuerySet:
     # Request-scoped so that an invisible partner id answers exactly like a missing one.
     return Partner.objects.visible_to(getattr(request, "user", None))
 
 
 class ContactFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    partner = django_filters.ModelChoiceFilter(label=_("Partner"), queryset=_visible_partners)
+    partner = django_filters.ModelChoiceFilter(label=_("Partner"), queryset=visible_partner_choices)
 
     class Meta:
         model = Contact

@@ -162,7 +162,7 @@ def create_partner(
         contact.is_primary = contact_data.is_primary or (not has_primary and index == 0)
         _save_with_history(contact, created_by)
     record_event(partner, event_kind, actor=created_by, details={"code": partner.code})
-    _replan_maintenance([partner])
+    _follow_partner_change([partner])
     return partner
 
 
@@ -231,7 +231,7 @@ def update_partner(
             actor=changed_by,
             details={"old": owner_change.old, "new": owner_change.new},
         )
-        _replan_maintenance([locked])
+        _follow_partner_change([locked])
     return locked
 
 
@@ -275,7 +275,7 @@ def _change_status(
             "note": note,
         },
     )
-    _replan_maintenance([locked])
+    _follow_partner_change([locked])
     return locked
 
 
@@ -381,16 +381,19 @@ def change_tier(
             "effective_on": effective_on.isoformat(),
         },
     )
-    _replan_maintenance([locked])
+    _follow_partner_change([locked])
     return locked
 
 
-def _replan_maintenance(partners: Sequence[Partner]) -> None:
-    """Maintenance tasks follow a partner's tier, owner and status (maintenance builds on
-    partners: imported here, not at the top)."""
+def _follow_partner_change(partners: Sequence[Partner]) -> None:
+    """Maintenance tasks and open business reviews follow a partner's tier, owner and status
+    (those apps build on partners: imported here, not at the top)."""
     from maintenance.services import replan
+    from reviews.services import sync_reviews
 
-    replan(Partner.objects.filter(pk__in=[p.pk for p in partners]), today=timezone.localdate())
+    changed = Partner.objects.filter(pk__in=[p.pk for p in partners])
+    replan(changed, today=timezone.localdate())
+    sync_reviews(changed)
 
 
 def _make_only_primary(contact: Contact, actor: User | None) -> None:
@@ -535,7 +538,7 @@ def create_partners_in_bulk(
     insert_rows(TierChange, tier_changes)
     insert_rows(PartnerEvent, events)
     if plan_maintenance:
-        _replan_maintenance(partners)
+        _follow_partner_change(partners)
     return partners
 
 

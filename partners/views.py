@@ -23,6 +23,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from channelhub.lib.requests import acting_user
 from maintenance.forms import people_who_see
 from maintenance.models import MaintenanceTask
+from reviews.summary import partner_reviews
 from sales.performance import PartnerPerformance, partner_performance
 
 from . import exporting, services
@@ -122,7 +123,8 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             pk=self.kwargs["pk"],
         )
         user = self.request.user
-        performance = partner_performance(partner, today=timezone.localdate())
+        today = timezone.localdate()
+        performance = partner_performance(partner, today=today)
         return {
             **super().get_context_data(**kwargs),
             "partner": partner,
@@ -134,7 +136,10 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             "open_tasks": MaintenanceTask.objects.open()
             .filter(partner=partner)
             .select_related("assignee"),
-            "today": timezone.localdate(),
+            "today": today,
+            "reviews": partner_reviews(partner, today=today)
+            if user.has_perm("reviews.view_businessreview")
+            else None,
             "assignees": people_who_see(partner),
             "can_edit": user.has_perm("partners.change_partner"),
             "can_terminate": user.has_perm("partners.terminate_partner"),

@@ -12,6 +12,9 @@ class ReminderKind(models.TextChoices):
     BIRTHDAY = "birthday", _("Contacts' birthdays")
     HOLIDAY = "holiday", _("Holiday greetings")
     CONTRACT_ENDING = "contract_ending", _("Contracts ending")
+    REVIEW_UPCOMING = "review_upcoming", _("Business reviews coming up")
+    REVIEW_ACTION_DUE = "review_action_due", _("Review action items due soon")
+    REVIEW_ACTION_OVERDUE = "review_action_overdue", _("Review action items overdue")
 
 
 class DeliveryStatus(models.TextChoices):

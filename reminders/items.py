@@ -13,10 +13,13 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from maintenance.models import Interaction, MaintenanceTask
 from partners.choices import PartnerStatus
 from partners.models import Contact, Partner
+from reviews.choices import ReviewStatus
+from reviews.models import BusinessReview, ReviewAction
 
 from .choices import ReminderKind
 from .holidays import holidays_between
@@ -27,6 +30,7 @@ DUE_SOON_DAYS = 3
 BIRTHDAY_LEAD_DAYS = 3
 HOLIDAY_LEAD_DAYS = 3
 CONTRACT_NOTICE_DAYS = (60, 30, 7)
+REVIEW_LEAD_DAYS = 7
 
 
 def _days(start: date, end: date) -> Iterable[date]:
@@ -199,12 +203,100 @@ def contracts_ending(today: date, since: date) -> list[Item]:
     ]
 
 
+def upcoming_reviews(today: date, since: date) -> list[Item]:
+    """A planned review whose meeting is REVIEW_LEAD_DAYS ahead, to its manager and our
+    attendees: once per date (moving the meeting reminds again). A meeting set up less than a
+    week ahead is announced the day after it was set up."""
+    reviews = (
+        BusinessReview.objects.filter(
+            status=ReviewStatus.PLANNED,
+            scheduled_at__date__gt=since,
+            scheduled_at__date__lte=today + timedelta(days=REVIEW_LEAD_DAYS),
+        )
+        .exclude(partner__status=PartnerStatus.TERMINATED)
+        .values("pk", "partner_id", "partner__legal_name", "manager_id", "scheduled_at",
+                "schedule_set_on", "year", "quarter")
+    )  # fmt: skip
+    attendees: dict[int, set[int]] = defaultdict(set)
+    rows = list(reviews)
+    for review_id, user_id in BusinessReview.staff.through.objects.filter(
+        businessreview_id__in=[row["pk"] for row in rows]
+    ).values_list("businessreview_id", "user_id"):
+        attendees[review_id].add(user_id)
+    items = []
+    for row in rows:
+        day = timezone.localdate(row["scheduled_at"])
+        trigger = day - timedelta(days=REVIEW_LEAD_DAYS)
+        if row["schedule_set_on"] is not None:
+            trigger = max(trigger, row["schedule_set_on"] + timedelta(days=1))
+        if not since < trigger <= min(today, day):
+            continue
+        for recipient in {row["manager_id"], *attendees[row["pk"]]}:
+            items.append(
+                {
+                    "kind": ReminderKind.REVIEW_UPCOMING,
+                    "key": f"review:{row['pk']}:{day.isoformat()}",
+                    "recipient": recipient,
+                    "partner": row["partner_id"],
+                    "partner_name": row["partner__legal_name"],
+                    "date": day,
+                    "time": timezone.localtime(row["scheduled_at"]).strftime("%H:%M"),
+                    "quarter": f"{row['year']}Q{row['quarter']}",
+                    "review": row["pk"],
+                    "trigger": trigger,
+                }
+            )
+    return items
+
+
+def review_actions(today: date, since: date) -> list[Item]:
+    """Open action items from business reviews: once when due soon and once when overdue,
+    to their owner (a partner contact's to the review's manager). An item agreed after the
+    day it would have been announced is announced the day after it was agreed."""
+    actions = (
+        ReviewAction.objects.open()
+        .filter(due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .filter(Q(due_on__gte=since) | Q(created_at__date__gte=since))
+        .exclude(partner__status=PartnerStatus.TERMINATED)
+        .values("pk", "partner_id", "partner__legal_name", "owner_user_id", "review__manager_id",
+                "owner_contact__name", "title", "due_on", "created_at")
+    )  # fmt: skip
+    items = []
+    for row in actions:
+        agreed_next_day = timezone.localdate(row["created_at"]) + timedelta(days=1)
+        for kind, trigger in (
+            (ReminderKind.REVIEW_ACTION_DUE, row["due_on"] - timedelta(days=DUE_SOON_DAYS)),
+            (ReminderKind.REVIEW_ACTION_OVERDUE, row["due_on"] + timedelta(days=1)),
+        ):
+            trigger = max(trigger, agreed_next_day)
+            if kind == ReminderKind.REVIEW_ACTION_DUE and trigger > row["due_on"]:
+                continue  # agreed too late to be "due soon": the overdue notice follows
+            if not since < trigger <= today:
+                continue
+            items.append(
+                {
+                    "kind": kind,
+                    "key": f"{kind}:{row['pk']}",
+                    "recipient": row["owner_user_id"] or row["review__manager_id"],
+                    "partner": row["partner_id"],
+                    "partner_name": row["partner__legal_name"],
+                    "date": row["due_on"],
+                    "title": row["title"],
+                    "contact_name": row["owner_contact__name"] or "",
+                    "trigger": trigger,
+                }
+            )
+    return items
+
+
 COLLECTORS: list[Callable[[date, date], list[Item]]] = [
     tasks,
     follow_ups,
     birthdays,
     holidays,
     contracts_ending,
+    upcoming_reviews,
+    review_actions,
 ]
 
 

@@ -36,17 +36,25 @@ class QuarterFigures:
 
     @property
     def growth_percent(self) -> Decimal | None:
-        """Undefined (None, shown "—") when the earlier figure is ≤ 0 (product.md §4)."""
-        earlier = self.net_sales_year_before
-        if earlier <= 0:
-            return None
-        return quantize((self.net_sales - earlier) * 100 / earlier, PERCENT)
+        return growth_percent(self.net_sales, self.net_sales_year_before)
 
     @property
     def achievement_percent(self) -> Decimal | None:
-        if not self.target:
-            return None
-        return quantize(self.net_sales * 100 / self.target, PERCENT)
+        return achievement_percent(self.net_sales, self.target)
+
+
+def growth_percent(net_sales: Decimal, year_before: Decimal) -> Decimal | None:
+    """Undefined (None, shown "—") when the earlier figure is ≤ 0 (product.md §4)."""
+    if year_before <= 0:
+        return None
+    return quantize((net_sales - year_before) * 100 / year_before, PERCENT)
+
+
+def achievement_percent(net_sales: Decimal, target: Decimal | None) -> Decimal | None:
+    """Undefined without a target (or a target of 0)."""
+    if not target:
+        return None
+    return quantize(net_sales * 100 / target, PERCENT)
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,60 @@ def partner_performance(partner: Partner, *, today: date) -> PartnerPerformance:
         key=lambda figures: (-figures.net_sales, figures.name),
     )
     return PartnerPerformance(quarters=quarters, by_category=categories)
+
+
+def quarter_review_figures(partner_id: int, quarter: Quarter) -> dict[str, Any]:
+    """What a business review shows (and freezes when it is closed), as JSON-ready strings:
+    the quarter's and the year-to-date net sales against target and a year earlier, and the
+    quarter's sales by category. The same three queries as the partner page."""
+    zero = Decimal("0.00")
+    year_start = Quarter(quarter.year, 1)
+    net = dict.fromkeys(("q", "q_before", "ytd", "ytd_before"), zero)
+    by_category: dict[int, Decimal] = {}
+    for day, category_id, amount in _net_by_day_and_category(
+        partner_id, (year_start - 4).start, quarter.end
+    ):
+        this_quarter = Quarter.of(day)
+        this_year = this_quarter.year == quarter.year
+        if this_quarter.number > quarter.number:
+            continue  # later in the year before: not part of its year to date
+        net["ytd" if this_year else "ytd_before"] += amount
+        if this_quarter.number == quarter.number:
+            net["q" if this_year else "q_before"] += amount
+            if this_year:
+                by_category[category_id] = by_category.get(category_id, zero) + amount
+    target_row = _quarter_targets(partner_id, quarter.year, quarter.year).get(quarter.year)
+    target = target_row[quarter.number - 1] if target_row else None
+    ytd_target = sum(target_row[: quarter.number], zero) if target_row else None
+    names = _category_names(list(by_category))
+    categories = sorted(by_category.items(), key=lambda item: (-item[1], names[item[0]]))
+
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "quarter": str(quarter),
+        "net_sales": text(net["q"]),
+        "net_sales_year_before": text(net["q_before"]),
+        "growth_percent": text(growth_percent(net["q"], net["q_before"])),
+        "target": text(target),
+        "achievement_percent": text(achievement_percent(net["q"], target)),
+        "ytd_net_sales": text(net["ytd"]),
+        "ytd_net_sales_year_before": text(net["ytd_before"]),
+        "ytd_growth_percent": text(growth_percent(net["ytd"], net["ytd_before"])),
+        "ytd_target": text(ytd_target),
+        "ytd_achievement_percent": text(achievement_percent(net["ytd"], ytd_target)),
+        "by_category": [
+            {
+                "name": names[category_id],
+                "net_sales": text(amount),
+                "share_percent": text(achievement_percent(amount, net["q"]))
+                if net["q"] > 0
+                else None,
+            }
+            for category_id, amount in categories
+        ],
+    }
 
 
 # The partner page's queries are written in SQL (portable: no date functions) because the

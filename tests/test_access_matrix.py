@@ -11,7 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 
+from channelhub.lib.periods import Quarter
 from maintenance.services import create_adhoc_task, log_interaction
+from reviews import services as reviews
 from sales.services import set_target
 from tests.factories import ContactFactory, SalesLineFactory
 
@@ -76,6 +78,16 @@ ROUTES = {
     "maintenance:tier_policies": STAFF,
     "maintenance:interaction_create": PARTNER,
     "maintenance:task_create": PARTNER,
+    "reviews:review_list": STAFF,
+    "reviews:plan_quarter": STAFF,
+    "reviews:completion": STAFF,
+    "reviews:weights": STAFF,
+    "reviews:review_detail": UNDER_PARTNER,
+    "reviews:review_step": UNDER_PARTNER,
+    "reviews:action_create": UNDER_PARTNER,
+    "reviews:action_step": UNDER_PARTNER,
+    "reviews:attachment_download": UNDER_PARTNER,
+    "reviews:partner_review_create": PARTNER,
     "reminders:preferences": OWN,
     "reminders:team_list": STAFF,
     "reminders:team_create": STAFF,
@@ -117,6 +129,24 @@ ROUTES = {
     "tierpolicy-list": STAFF,
     "tierpolicy-detail": STAFF,
     "maintenance-timeliness": STAFF,
+    "review-list": STAFF,
+    "review-detail": PARTNER,
+    "review-schedule": PARTNER,
+    "review-record": PARTNER,
+    "review-hold": PARTNER,
+    "review-close": PARTNER,
+    "review-cancel": PARTNER,
+    "reviewaction-list": STAFF,
+    "reviewaction-detail": PARTNER,
+    "reviewaction-complete": PARTNER,
+    "reviewaction-cancel": PARTNER,
+    "review-completion": STAFF,
+}
+# Routes with a second URL argument besides `pk`, and the value the sweeps use.
+STEP_ARGUMENTS = {
+    "maintenance:task_action": {"action": "complete"},
+    "reviews:review_step": {"step": "hold"},
+    "reviews:action_step": {"step": "complete"},
 }
 STAFF_ROUTES_ON_AN_OBJECT = {
     "sales:category_update", "sales:product_update", "sales:sales_import_detail",
@@ -144,7 +174,23 @@ def partner_rows(partner, settings, tmp_path):
     task = create_adhoc_task(
         partner, created_by=None, title="寄样品", due_on=date(2026, 12, 1), assignee=partner.owner
     )
+    review = reviews.plan_review(partner, quarter=Quarter(2026, 4), planned_by=None)
+    review = reviews.hold_review(review, held_by=partner.owner, held_on=date(2026, 11, 1))
+    reviews.add_attachments(
+        review, uploaded_by=None, uploads=[SimpleUploadedFile("m.pdf", b"%PDF-1.4 minutes")]
+    )
+    action = reviews.add_action(
+        review, created_by=None, title="提交促销方案", due_on=date(2026, 12, 5),
+        owner_user=partner.owner,
+    )  # fmt: skip
     return {
+        "/api/v1/reviews": review.pk,
+        "/api/v1/review-actions": action.pk,
+        "reviews:review_detail": review.pk,
+        "reviews:review_step": review.pk,
+        "reviews:action_create": review.pk,
+        "reviews:action_step": action.pk,
+        "reviews:attachment_download": review.attachments.get().pk,
         "/api/v1/contacts": partner.contacts.get().pk,
         "/api/v1/interactions": interaction.pk,
         "/api/v1/maintenance-tasks": task.pk,
@@ -180,9 +226,7 @@ def test_every_route_is_in_the_access_table():
 def _partner_urls(partner, rows):
     for name, access in ROUTES.items():
         if access == UNDER_PARTNER:
-            kwargs = {"pk": rows[name]}
-            if name == "maintenance:task_action":
-                kwargs["action"] = "complete"
+            kwargs = {"pk": rows[name], **STEP_ARGUMENTS.get(name, {})}
             yield name, reverse(name, kwargs=kwargs)
     args = {"pk": partner.pk}
     contact_args = {"pk": partner.pk, "contact_pk": rows["/api/v1/contacts"]}
@@ -201,6 +245,10 @@ def _partner_urls(partner, rows):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/interactions"]})
         elif name.startswith("maintenancetask-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/maintenance-tasks"]})
+        elif name.startswith("review-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/reviews"]})
+        elif name.startswith("reviewaction-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/review-actions"]})
         else:
             yield name, reverse(name, kwargs=args)
 
@@ -238,7 +286,8 @@ def test_api_operations_are_all_known_routes():
     prefixes = {"/api/v1/partners/", "/api/v1/contacts/", "/api/v1/tags/", "/api/v1/categories/",
                 "/api/v1/products/", "/api/v1/sales-lines/", "/api/v1/sales-targets/",
                 "/api/v1/sales-imports/", "/api/v1/interactions/", "/api/v1/maintenance-tasks/",
-                "/api/v1/tier-policies/", "/api/v1/maintenance-timeliness/"}  # fmt: skip
+                "/api/v1/tier-policies/", "/api/v1/maintenance-timeliness/", "/api/v1/reviews/",
+                "/api/v1/review-actions/", "/api/v1/review-completion/"}  # fmt: skip
     for path in schema["paths"]:
         assert any(path.startswith(prefix) for prefix in prefixes), path
 
@@ -248,8 +297,7 @@ def test_anonymous_is_sent_to_login_from_staff_pages(client, partner):
         if access not in (STAFF, PARTNER, UNDER_PARTNER) or "-" in name:
             continue
         kwargs = {"pk": 1} if name in STAFF_ROUTES_ON_AN_OBJECT or access == UNDER_PARTNER else {}
-        if name == "maintenance:task_action":
-            kwargs["action"] = "complete"
+        kwargs.update(STEP_ARGUMENTS.get(name, {}))
         if access == PARTNER:
             kwargs = {"pk": partner.pk}
             if name in ("partners:contact_update", "partners:contact_delete"):

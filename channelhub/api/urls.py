@@ -5,6 +5,7 @@ urlpatterns = [
     path("api/v1/", include("partners.api.urls")),
     path("api/v1/", include("sales.api.urls")),
     path("api/v1/", include("maintenance.api.urls")),
+    path("api/v1/", include("reviews.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

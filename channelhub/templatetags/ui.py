@@ -82,3 +82,11 @@ def holiday_name(key: str) -> str:
     from reminders.holidays import NAMES
 
     return str(NAMES.get(key, key))
+
+
+@register.filter
+def lookup(mapping: Any, key: str) -> Any:
+    """`figures|lookup:key`: a dict's value under a key held in a variable."""
+    if isinstance(mapping, dict):
+        return mapping.get(key)
+    return None

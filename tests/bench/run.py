@@ -165,8 +165,18 @@ def raw_sql(sql: str, params: list[object]) -> Callable[[], object]:
     return run
 
 
+def raw_sql_write(sql: str, params: dict[str, object]) -> Callable[[], object]:
+    def run() -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    return run
+
+
 # Every item of the daily digests in one statement: overdue and due-soon tasks, follow-ups,
-# birthdays in 3 days, holidays in 3 days (one row per owner), contracts ending in 60/30/7.
+# birthdays in 3 days, holidays in 3 days (one row per owner), contracts ending in 60/30/7,
+# reviews in 7 days, review action items due in 3 days or overdue since yesterday.
 DUE_ITEMS_SQL = """
     SELECT 'task', t.assignee_id, t.partner_id, t.due_on
     FROM maintenance_maintenancetask t JOIN partners_partner p ON p.id = t.partner_id
@@ -191,6 +201,29 @@ DUE_ITEMS_SQL = """
     FROM partners_partner p
     WHERE p.contract_end_date IN (%(today)s::date + 60, %(today)s::date + 30, %(today)s::date + 7)
       AND p.status <> 'terminated' AND p.owner_id IS NOT NULL
+    UNION ALL
+    SELECT 'review', r.manager_id, r.partner_id, (r.scheduled_at AT TIME ZONE 'Asia/Shanghai')::date
+    FROM reviews_businessreview r
+    WHERE r.status = 'planned'
+      AND (r.scheduled_at AT TIME ZONE 'Asia/Shanghai')::date = %(today)s::date + 7
+    UNION ALL
+    SELECT 'review_action', coalesce(a.owner_user_id, r.manager_id), a.partner_id, a.due_on
+    FROM reviews_reviewaction a JOIN reviews_businessreview r ON r.id = a.review_id
+    WHERE a.status = 'open' AND a.due_on IN (%(today)s::date + 3, %(today)s::date - 1)
+"""
+
+# A quarter's review plan in one statement: every partner due a review gets one.
+PLAN_SQL = """
+    INSERT INTO reviews_businessreview (
+        partner_id, year, quarter, due_on, tier, manager_id, status, format, agenda, notes,
+        partner_requests, sales_comment, service_comment, market_comment, satisfaction_comment,
+        cancel_reason, created_at)
+    SELECT p.id, %(year)s, %(quarter)s, %(due)s, p.tier, p.owner_id, 'planned', '', '', '', '',
+           '', '', '', '', '', now()
+    FROM partners_partner p
+    WHERE p.status <> 'terminated' AND p.owner_id IS NOT NULL AND p.tier = ANY(%(tiers)s)
+      AND NOT EXISTS (SELECT 1 FROM reviews_businessreview r WHERE r.partner_id = p.id
+                      AND r.year = %(year)s AND r.quarter = %(quarter)s AND r.status <> 'cancelled')
 """
 
 
@@ -212,6 +245,18 @@ def measure_sweep(today: object) -> tuple[float, int]:
             pass
 
     return median_seconds(run), queries
+
+
+def rolled_back(work: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                work()
+                raise Rollback
+        except Rollback:
+            pass
+
+    return run
 
 
 def main() -> None:
@@ -256,6 +301,17 @@ def main() -> None:
     tasks = Interaction.objects.count()
     report(f"daily reminder sweep ({tasks} interactions)", app, sql,
            f"{queries} queries (the same at any number of partners)")  # fmt: skip
+
+    from maintenance.services import policies
+    from reviews.services import plan_quarter, reviews_in
+
+    coming = current + 1  # not planned yet: every run plans it from scratch
+    tiers = [tier for tier, p in policies().items() if reviews_in(p.review_every, coming)]
+    plan_params = {"year": coming.year, "quarter": coming.number, "due": coming.end,
+                   "tiers": tiers}  # fmt: skip
+    app = median_seconds(rolled_back(lambda: plan_quarter(coming)))
+    sql = median_seconds(rolled_back(raw_sql_write(PLAN_SQL, plan_params)))
+    report(f"plan the {coming} business reviews", app, sql, f"tiers {', '.join(tiers)}")
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.csv"

@@ -6,6 +6,7 @@ from accounts.models import User
 from accounts.roles import Role
 from maintenance.models import MaintenanceTask
 from partners.models import Contact, Partner
+from reviews.models import BusinessReview, ReviewAction
 
 
 def snapshot():
@@ -39,6 +40,8 @@ def test_seed_demo_is_idempotent_and_deterministic_for_a_seed(db):
     assert snapshot() == first
 
     MaintenanceTask.objects.all().delete()  # partners are protected by their tasks
+    ReviewAction.objects.all().delete()  # … and by their reviews
+    BusinessReview.objects.all().delete()
     Partner.objects.all().delete()
     call_command("seed_demo", partners=50, seed=3)
     assert snapshot() == first

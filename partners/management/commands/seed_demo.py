@@ -6,6 +6,7 @@ from django.utils import timezone
 from maintenance.demo import seed_interactions
 from maintenance.services import reconcile_all
 from partners.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from reviews.demo import seed_reviews
 from sales.demo import seed_sales
 
 
@@ -85,6 +86,14 @@ class Command(BaseCommand):
                     else "Demo interactions: already there."
                 )
             )
+        closed = seed_reviews(seed=options["seed"], today=timezone.localdate())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo reviews: this quarter planned, {closed} closed ones in the last quarters."
+                if closed
+                else "Demo reviews: this quarter planned."
+            )
+        )
         if result.users_created:
             names = ", ".join(username for username, _name, _role in DEMO_USERS)
             self.stdout.write(f"Demo logins: {names} — password {DEMO_PASSWORD}")
