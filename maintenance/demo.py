@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from channelhub.lib.bulk import insert_rows
+from channelhub.lib.bulk import analyze, insert_rows
 from partners.choices import Tier, TimelineKind
 from partners.models import Partner, PartnerEvent
 
@@ -100,6 +100,7 @@ def seed_interactions(
                 batch = []
         Interaction.objects.bulk_create(batch)
     _timeline_entries(demo)
+    analyze(Partner, Interaction)  # else the planning below can scan quadratically
     ensure_planned_tasks(Partner.objects.filter(code__startswith=f"D{seed}-"), today=today)
     return written
 

@@ -15,9 +15,10 @@ from faker import Faker
 
 from accounts.models import User
 from accounts.roles import Role
+from channelhub.lib.bulk import analyze
 
 from .choices import PartnerStatus, PartnerType, RevenueBand, TerminationReason, Tier, TimelineKind
-from .models import Partner
+from .models import Contact, Partner, PartnerEvent
 from .services import ContactData, NewPartner, create_partners_in_bulk
 
 DEMO_PASSWORD = "demo12345"
@@ -242,6 +243,7 @@ def seed_demo(
             if progress:
                 progress(created)
     created += _write(batch, users["admin"])
+    analyze(Partner, Contact, PartnerEvent)
     return SeedResult(users_created, created, skipped)
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import connection, transaction
 
+from channelhub.lib.bulk import analyze
 from partners.choices import Tier
 from partners.models import Partner
 
@@ -160,4 +161,5 @@ def seed_sales(
                 SalesLine.objects.bulk_create(batch)
                 batch = []
         SalesLine.objects.bulk_create(batch)
+    analyze(SalesLine)
     return written

@@ -151,3 +151,15 @@ def insert_m2m_history(
         for link in links
     ]
     insert_rows(m2m_history_model, rows)
+
+
+def analyze(*model_classes: type[models.Model]) -> None:
+    """Refresh the planner's statistics of tables just filled in bulk (PostgreSQL; inside
+    the filling transaction they count its own rows). Autovacuum comes later: until then a
+    query over a freshly filled table may be planned for a handful of rows and scan
+    quadratically."""
+    if not _is_postgresql():
+        return
+    with connection.cursor() as cursor:
+        for model_class in model_classes:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model_class._meta.db_table)}")
