@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import ROLES_SEEING_ALL_PARTNERS
 from maintenance.models import Interaction, MaintenanceTask
 from partners.choices import PartnerStatus
 from partners.models import Contact, Partner
@@ -31,6 +33,12 @@ BIRTHDAY_LEAD_DAYS = 3
 HOLIDAY_LEAD_DAYS = 3
 CONTRACT_NOTICE_DAYS = (60, 30, 7)
 REVIEW_LEAD_DAYS = 7
+
+
+def _local_midnight(day: date) -> datetime:
+    """The start of `day` in the company time zone: a range on a timestamp column that an
+    index serves (a `__date` lookup converts every row first)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _days(start: date, end: date) -> Iterable[date]:
@@ -208,21 +216,17 @@ def upcoming_reviews(today: date, since: date) -> list[Item]:
     attendees: once per date (moving the meeting reminds again). A meeting set up less than a
     week ahead is announced the day after it was set up."""
     reviews = (
-        BusinessReview.objects.filter(
+        BusinessReview.objects.filter(  # meetings from the day after `since` to a week ahead
             status=ReviewStatus.PLANNED,
-            scheduled_at__date__gt=since,
-            scheduled_at__date__lte=today + timedelta(days=REVIEW_LEAD_DAYS),
+            scheduled_at__gte=_local_midnight(since + timedelta(days=1)),
+            scheduled_at__lt=_local_midnight(today + timedelta(days=REVIEW_LEAD_DAYS + 1)),
         )
         .exclude(partner__status=PartnerStatus.TERMINATED)
         .values("pk", "partner_id", "partner__legal_name", "manager_id", "scheduled_at",
                 "schedule_set_on", "year", "quarter")
     )  # fmt: skip
-    attendees: dict[int, set[int]] = defaultdict(set)
     rows = list(reviews)
-    for review_id, user_id in BusinessReview.staff.through.objects.filter(
-        businessreview_id__in=[row["pk"] for row in rows]
-    ).values_list("businessreview_id", "user_id"):
-        attendees[review_id].add(user_id)
+    attendees = _attendees_who_see_the_partner(rows)
     items = []
     for row in rows:
         day = timezone.localdate(row["scheduled_at"])
@@ -249,6 +253,33 @@ def upcoming_reviews(today: date, since: date) -> list[Item]:
     return items
 
 
+def _attendees_who_see_the_partner(reviews: list[dict[str, Any]]) -> dict[int, set[int]]:
+    """{review id: our attendees} leaving out those who no longer see the partner (an owner
+    who handed it over, a specialist taken off it). Three queries whatever the number."""
+    if not reviews:
+        return {}
+    partner_of = {row["pk"]: row["partner_id"] for row in reviews}
+    specialists = set(
+        Partner.specialists.through.objects.filter(
+            partner_id__in=set(partner_of.values())
+        ).values_list("partner_id", "user_id")
+    )
+    owners = {(row["partner_id"], row["manager_id"]) for row in reviews}  # manager = owner
+    everywhere = set(
+        User.objects.filter(
+            Q(is_superuser=True) | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS), is_active=True
+        ).values_list("pk", flat=True)
+    )
+    attendees: dict[int, set[int]] = defaultdict(set)
+    for review_id, user_id in BusinessReview.staff.through.objects.filter(
+        businessreview_id__in=list(partner_of)
+    ).values_list("businessreview_id", "user_id"):
+        pair = (partner_of[review_id], user_id)
+        if user_id in everywhere or pair in specialists or pair in owners:
+            attendees[review_id].add(user_id)
+    return attendees
+
+
 def review_actions(today: date, since: date) -> list[Item]:
     """Open action items from business reviews: once when due soon and once when overdue,
     to their owner (a partner contact's to the review's manager). An item agreed after the
@@ -256,7 +287,7 @@ def review_actions(today: date, since: date) -> list[Item]:
     actions = (
         ReviewAction.objects.open()
         .filter(due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
-        .filter(Q(due_on__gte=since) | Q(created_at__date__gte=since))
+        .filter(Q(due_on__gte=since) | Q(created_at__gte=_local_midnight(since)))
         .exclude(partner__status=PartnerStatus.TERMINATED)
         .values("pk", "partner_id", "partner__legal_name", "owner_user_id", "review__manager_id",
                 "owner_contact__name", "title", "due_on", "created_at")

@@ -7,11 +7,13 @@ import re
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.choices import Tier
 from partners.filtersets import CompactMultipleSelect, manager_choices, visible_partner_choices
+from partners.models import Contact
 
 from .choices import ActionStatus, ReviewStatus
 from .models import BusinessReview, ReviewAction
@@ -64,8 +66,23 @@ class ReviewFilterSet(django_filters.FilterSet):
         return super().qs.order_by("-year", "-quarter", "due_on", "partner__legal_name", "pk")
 
 
+def _visible_reviews(request: HttpRequest | None) -> QuerySet:
+    return BusinessReview.objects.visible_to(getattr(request, "user", None))
+
+
+def _visible_contacts(request: HttpRequest | None) -> QuerySet:
+    return Contact.objects.visible_to(getattr(request, "user", None))
+
+
 class ReviewActionFilterSet(django_filters.FilterSet):
+    """Choices limited to what the caller sees: an id outside it answers like a missing one."""
+
+    review = django_filters.ModelChoiceFilter(label=_("Review"), queryset=_visible_reviews)
     partner = django_filters.ModelChoiceFilter(label=_("Partner"), queryset=visible_partner_choices)
+    owner_user = django_filters.NumberFilter(label=_("Owner (our side)"))
+    owner_contact = django_filters.ModelChoiceFilter(
+        label=_("Owner (partner side)"), queryset=_visible_contacts
+    )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"), choices=ActionStatus.choices, widget=CompactMultipleSelect
     )

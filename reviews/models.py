@@ -179,6 +179,11 @@ class BusinessReview(models.Model):
             models.Index(fields=["year", "quarter", "status"], name="review_quarter_status"),
             models.Index(fields=["manager", "status"], name="review_manager_status"),
             models.Index(fields=["partner", "-year", "-quarter"], name="review_partner_quarter"),
+            models.Index(  # the digest's "coming up in 7 days"
+                fields=["scheduled_at"],
+                name="review_planned_meeting",
+                condition=Q(status=ReviewStatus.PLANNED, scheduled_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

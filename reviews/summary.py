@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from channelhub.lib.periods import Quarter
@@ -21,10 +21,12 @@ TREND_REVIEWS = 8
 def carried_over_actions(review: BusinessReview) -> QuerySet[ReviewAction]:
     """The partner's action items still open from its other reviews (the overdue ones are
     flagged in the page)."""
+    earlier = Q(review__year__lt=review.year) | Q(
+        review__year=review.year, review__quarter__lt=review.quarter
+    )
     return (
         ReviewAction.objects.open()
-        .filter(partner_id=review.partner_id)
-        .exclude(review=review)
+        .filter(earlier, partner_id=review.partner_id)
         .select_related("owner_user", "owner_contact", "review")
     )
 
@@ -92,9 +94,9 @@ def my_reviews(
         .select_related("partner")
         .order_by(F("scheduled_at").asc(nulls_last=True), "due_on", "pk")[:50],
         "my_actions": ReviewAction.objects.visible_to(user)
-        .open()
-        .filter(owner_user=user)
-        .select_related("partner", "review")[:100],
+        .open()  # mine, and the partner side's of the reviews I hold (I follow them up)
+        .filter(Q(owner_user=user) | Q(owner_user__isnull=True, review__manager=user))
+        .select_related("partner", "review", "owner_contact")[:100],
         "my_review_kpi": completion.managers.get(user.pk),
         "team_review_kpi": completion.teams({0: members})[0] if members else completion.total,
     }

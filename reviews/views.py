@@ -53,6 +53,16 @@ def chosen_quarter(request: HttpRequest, name: str = "period") -> Quarter:
     return Quarter.of(timezone.localdate())
 
 
+def add_service_error(form: Any, error: ValidationError) -> None:
+    """A service's error on the form: under the field it names when the form has it, else
+    above the form (the service may name a model field the form calls otherwise)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 class ReviewListView(StaffViewMixin, TemplateView):
     permission_required = "reviews.view_businessreview"
     template_name = "reviews/review_list.html"
@@ -208,7 +218,7 @@ class ReviewStepView(VisibleObjectMixin, View):
             try:
                 self.perform(review, step, form, user)
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(review)
@@ -271,7 +281,7 @@ class ActionCreateView(VisibleObjectMixin, View):
                     **form.owners(),
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Action item added."))
                 return redirect(f"{review.get_absolute_url()}#actions")

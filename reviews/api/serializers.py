@@ -78,8 +78,16 @@ class ScheduleSerializer(serializers.Serializer):
         queryset=User.objects.filter(is_active=True), many=True, required=False, default=list
     )
     contacts = serializers.PrimaryKeyRelatedField(
-        queryset=Contact.objects.all(), many=True, required=False, default=list
+        queryset=Contact.objects.none(), many=True, required=False, default=list
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["contacts"].child_relation.queryset = Contact.objects.visible_to(  # type: ignore[attr-defined]
+                request.user
+            )
 
 
 class RecordSerializer(serializers.Serializer):

@@ -10,8 +10,8 @@
   const chart = echarts.init(element);
   chart.setOption({
     tooltip: { trigger: "axis" },
-    legend: { data: data.series.map((series) => series.name) },
-    grid: { left: 40, right: 16, top: 48, bottom: 28 },
+    legend: { top: 0, type: "scroll", data: data.series.map((series) => series.name) },
+    grid: { left: 40, right: 16, top: 40, bottom: 28 },
     xAxis: { type: "category", data: data.quarters },
     yAxis: { type: "value", min: 1, max: 5 },
     series: data.series.map((series, index) => ({

@@ -91,3 +91,17 @@ def test_completion_rows(as_api_user, vp, manager, partner, now):
     by_manager = next(row for row in rows if row["manager"] == manager.pk)
     assert by_manager["percent"] == "50.0"
     assert {row["tier"] for row in rows if row["tier"]} == {"core", "regular"}
+
+
+def test_the_api_refuses_attendees_and_contacts_outside_the_portfolio(
+    as_api_user, manager, outsider, partner, now
+):
+    review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    url = f"/api/v1/reviews/{review.pk}/schedule/"
+    body = {"scheduled_at": "2026-11-26T10:00:00+08:00", "format": "online"}
+    foreign_contact = outsider.owned_partners.get().contacts.create(name="外人")
+    for extra in ({"staff": [outsider.pk]}, {"contacts": [foreign_contact.pk]}):
+        response = as_api_user(manager).post(url, {**body, **extra}, format="json")
+        assert response.status_code == 400, extra
+    review.refresh_from_db()
+    assert review.scheduled_at is None

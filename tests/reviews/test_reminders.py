@@ -138,3 +138,39 @@ def test_the_email_words_review_items(partner, manager, now, mailoutbox, languag
     assert "提交促销方案" in body
     heading = "逾期的回顾行动项" if language == "zh-hans" else "Review action items overdue"
     assert heading in body
+
+
+def test_editing_the_agenda_does_not_remind_again(partner, now, time_machine):
+    review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    services.schedule_review(
+        review, scheduled_by=partner.owner, scheduled_at=at(date(2026, 12, 10)), format="online"
+    )
+    for day in [date(2026, 11, 20) + timedelta(days=n) for n in range(20)]:
+        if day == date(2026, 12, 5):
+            time_machine.move_to("2026-12-05 09:00 +08:00")
+            services.schedule_review(
+                review, scheduled_by=partner.owner, scheduled_at=at(date(2026, 12, 10), 16),
+                format="online", agenda="加一项：返利",
+            )  # fmt: skip
+        sweep(day)
+    reminded = [
+        digest.for_date
+        for digest in Digest.objects.filter(recipient=partner.owner)
+        if any(item["kind"] == ReminderKind.REVIEW_UPCOMING for item in digest.items)
+    ]
+    assert reminded == [date(2026, 12, 3)]
+
+
+def test_a_former_owner_is_not_reminded_of_the_review(partner, colleague, vp, now):
+    from partners.services import update_partner
+
+    review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    services.schedule_review(
+        review, scheduled_by=partner.owner, scheduled_at=at(date(2026, 11, 28)), format="online"
+    )
+    former = partner.owner
+    partner.refresh_from_db()
+    update_partner(partner, changed_by=vp, owner=colleague)
+    sweep(date(2026, 11, 21))
+    assert items(former, date(2026, 11, 21), ReminderKind.REVIEW_UPCOMING) == []
+    assert len(items(colleague, date(2026, 11, 21), ReminderKind.REVIEW_UPCOMING)) == 1

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
@@ -279,6 +280,7 @@ def test_terminating_a_partner_cancels_its_planned_review_and_a_new_owner_takes_
     partner, colleague, vp, now
 ):
     review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    partner.refresh_from_db()
     update_partner(partner, changed_by=vp, owner=colleague)
     review.refresh_from_db()
     assert review.manager == colleague
@@ -313,3 +315,46 @@ def test_review_completion_per_manager_team_and_tier(manager, colleague, now):
     team.members.set([manager, colleague, UserFactory()])
     assert completion.teams({team.pk: [manager.pk, colleague.pk]})[team.pk].on_time == 1
     assert review_completion(Quarter(2026, 2)).total.percent is None  # nothing due: "—"
+
+
+def test_planning_again_does_not_undo_a_cancellation(partner, now):
+    review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    services.cancel_review(review, cancelled_by=partner.owner, reason="并入年度会议")
+    assert services.plan_quarter(Q4) == 0
+    assert BusinessReview.objects.filter(partner=partner).count() == 1
+
+
+def test_a_plan_made_before_the_quarter_does_not_stop_beat(tiers):
+    with time_machine.travel("2026-09-20 10:00 +08:00"):
+        services.plan_quarter(Q4)  # early, by hand
+    late = PartnerFactory(owner=tiers[Tier.CORE].owner, tier=Tier.CORE)
+    assert services.ensure_quarter_plan(date(2026, 10, 1)) == 1
+    assert BusinessReview.objects.filter(partner=late, year=2026, quarter=4).exists()
+
+
+def test_a_review_is_held_within_or_after_its_quarter(partner, now):
+    review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    with pytest.raises(ValidationError, match="2026-10-01"):
+        services.hold_review(review, held_by=None, held_on=date(2026, 9, 30))
+
+
+def test_attendees_must_see_the_partner(partner, outsider, vp, now):
+    review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    with pytest.raises(ValidationError):
+        services.schedule_review(
+            review, scheduled_by=None, scheduled_at=at(date(2026, 12, 1)), format="online",
+            staff=[outsider],
+        )  # fmt: skip
+    services.schedule_review(
+        review, scheduled_by=None, scheduled_at=at(date(2026, 12, 1)), format="online",
+        staff=[partner.owner, vp],
+    )  # fmt: skip
+
+
+def test_termination_cancels_with_history_and_on_the_timeline(partner, vp, now):
+    review = services.plan_review(partner, quarter=Q4, planned_by=None)
+    terminate_partner(partner, terminated_by=vp, terminated_on=date(2026, 11, 20), reason="other")
+    review.refresh_from_db()
+    assert review.cancel_reason == "该渠道商已终止合作。"  # the company language, whoever asked
+    assert review.history.filter(status="cancelled").exists()
+    assert partner.events.filter(kind=TimelineKind.REVIEW_CANCELLED).exists()

@@ -219,3 +219,35 @@ def test_query_counts_do_not_grow_with_reviews(
 @pytest.mark.parametrize("name", ["reviews:review_list", "reviews:completion", "reviews:weights"])
 def test_partner_users_have_no_review_pages(as_user, partner_user, name):
     assert as_user(partner_user).get(reverse(name)).status_code == 403
+
+
+def test_my_tasks_lists_the_partner_side_items_of_my_reviews(as_user, manager, partner, now):
+    review = held_review(partner)
+    services.add_action(
+        review, created_by=None, title="渠道商提交库存表", due_on=date(2026, 12, 1),
+        owner_contact=partner.contacts.get(),
+    )  # fmt: skip
+    page = as_user(manager).get(reverse("maintenance:my_tasks")).content.decode()
+    assert "渠道商提交库存表" in page.split('id="my-review-actions"')[1]
+
+
+def test_items_of_later_reviews_are_not_carried_into_an_earlier_one(as_user, manager, partner, now):
+    earlier = services.plan_review(partner, quarter=Quarter(2026, 3), planned_by=None)
+    later = held_review(partner)
+    services.add_action(
+        later, created_by=None, title="后来的事", due_on=date(2026, 12, 1), owner_user=manager
+    )
+    page = as_user(manager).get(earlier.get_absolute_url()).content.decode()
+    assert 'id="carried-over"' not in page
+
+
+def test_a_service_error_on_a_field_the_form_lacks_shows_above_the_form():
+    from django.core.exceptions import ValidationError
+
+    from reviews.forms import CancelForm
+    from reviews.views import add_service_error
+
+    form = CancelForm({"reason": "x"})
+    assert form.is_valid()
+    add_service_error(form, ValidationError({"cancel_reason": "说明原因"}))
+    assert form.non_field_errors() == ["说明原因"]
