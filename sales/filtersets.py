@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
+from partners.filtersets import visible_partner_choices
+
 from .choices import DocType
 from .models import Category, Product, SalesLine, SalesTarget
 
@@ -27,6 +29,11 @@ class ProductFilterSet(django_filters.FilterSet):
 
 
 class SalesLineFilterSet(django_filters.FilterSet):
+    """Choices follow the row rule: another portfolio's partner answers like a missing one
+    (and is not listed in the browsable API's filter form)."""
+
+    partner = django_filters.ModelChoiceFilter(queryset=visible_partner_choices)
+    import_batch = django_filters.NumberFilter()
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
     doc_type = django_filters.ChoiceFilter(choices=DocType.choices)
@@ -43,6 +50,8 @@ class SalesLineFilterSet(django_filters.FilterSet):
 
 
 class SalesTargetFilterSet(django_filters.FilterSet):
+    partner = django_filters.ModelChoiceFilter(queryset=visible_partner_choices)
+
     class Meta:
         model = SalesTarget
         fields = ["partner", "year", "category"]

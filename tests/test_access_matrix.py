@@ -312,3 +312,24 @@ def test_anonymous_is_sent_to_login_from_staff_pages(client, partner):
 def test_anonymous_gets_401_or_403_from_the_api(client):
     for url in ["/api/v1/partners/", "/api/v1/contacts/", "/api/v1/tags/", "/api/schema/"]:
         assert client.get(url).status_code in (401, 403), url
+
+
+def test_the_browsable_api_lists_no_other_portfolio_s_rows_in_its_filter_forms(
+    as_user, outsider, partner_rows, partner
+):
+    """The HTML API renders each list's filter form: its choices follow the row rule too."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    client = as_user(outsider)
+    contact = partner.contacts.get().name
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if "{" in path or "get" not in operations:
+            continue
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        if response.status_code != 200:
+            continue
+        page = response.content.decode()
+        assert partner.legal_name not in page, path
+        assert contact not in page, path
+        checked += 1
+    assert checked > 5

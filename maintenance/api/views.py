@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from channelhub.api.permissions import NotFoundBeforeForbiddenMixin
 from channelhub.lib.periods import Quarter
 from channelhub.lib.requests import acting_user
+from partners.filtersets import visible_partner_choices
 from reminders.models import Team
 
 from .. import services
@@ -32,6 +33,10 @@ from .serializers import (
 
 
 class InteractionFilterSet(django_filters.FilterSet):
+    """Choices follow the row rule (the browsable API lists them in its filter form)."""
+
+    partner = django_filters.ModelChoiceFilter(queryset=visible_partner_choices)
+    logged_by = django_filters.NumberFilter()
     occurred_from = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__gte")
     occurred_to = django_filters.DateFilter(field_name="occurred_at", lookup_expr="date__lte")
     staff = django_filters.NumberFilter(field_name="staff")
@@ -71,6 +76,8 @@ class InteractionViewSet(
 
 
 class TaskFilterSet(django_filters.FilterSet):
+    partner = django_filters.ModelChoiceFilter(queryset=visible_partner_choices)
+    assignee = django_filters.NumberFilter()
     due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
     due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
 
