@@ -72,6 +72,14 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def member_ids(cls) -> dict[int, list[int]]:
+        """{team id: its members' user ids}, in one query (for per-team KPIs)."""
+        members: dict[int, list[int]] = {}
+        for team_id, user_id in cls.members.through.objects.values_list("team_id", "user_id"):
+            members.setdefault(team_id, []).append(user_id)
+        return members
+
 
 class Delivery(models.Model):
     """What the sender needs of an outbox row: a claim by conditional UPDATE, retries with

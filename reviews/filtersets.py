@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -11,14 +9,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channelhub.lib.periods import QUARTER_PATTERN, Quarter
 from partners.choices import Tier
 from partners.filtersets import CompactMultipleSelect, manager_choices, visible_partner_choices
 from partners.models import Contact
 
 from .choices import ActionStatus, ReviewStatus
 from .models import BusinessReview, ReviewAction
-
-QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 class QuarterFilter(django_filters.CharFilter):
@@ -27,15 +24,16 @@ class QuarterFilter(django_filters.CharFilter):
     field_class = forms.RegexField
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("regex", QUARTER)
+        kwargs.setdefault("regex", QUARTER_PATTERN)
         kwargs.setdefault("help_text", _("For example 2026Q4."))
         super().__init__(*args, **kwargs)
 
     def filter(self, queryset: QuerySet, value: str) -> QuerySet:
         if not value:
             return queryset
-        year, number = QUARTER.match(value).groups()  # type: ignore[union-attr]
-        return queryset.filter(year=int(year), quarter=int(number))
+        quarter = Quarter.parse(value)
+        assert quarter is not None  # the field's regex validated it
+        return queryset.filter(year=quarter.year, quarter=quarter.number)
 
 
 class ReviewFilterSet(django_filters.FilterSet):

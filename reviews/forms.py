@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channelhub.lib.periods import QUARTER_PATTERN, Quarter
 from maintenance.forms import DateTimeInput, MultipleFileField, people_who_see
 from partners.forms import DateInput
 from partners.models import Partner
@@ -142,5 +143,10 @@ class PlanPartnerForm(forms.Form):
     """Plan one partner's review for a quarter (this one by default)."""
 
     quarter = forms.RegexField(
-        label=_("Quarter"), regex=r"^\d{4}Q[1-4]$", help_text=_("For example 2026Q4.")
+        label=_("Quarter"), regex=QUARTER_PATTERN, help_text=_("For example 2026Q4.")
     )
+
+    def clean_quarter(self) -> Quarter:
+        quarter = Quarter.parse(self.cleaned_data["quarter"])
+        assert quarter is not None  # the regex validated it
+        return quarter

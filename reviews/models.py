@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -301,6 +302,10 @@ class ReviewAction(models.Model):
     @property
     def owner(self) -> object:
         return self.owner_user or self.owner_contact
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == ActionStatus.OPEN and self.due_on < timezone.localdate()
 
 
 class ReviewPlanRun(models.Model):

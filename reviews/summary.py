@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from channelhub.lib.periods import Quarter
 from partners.models import Partner
 
-from .choices import Dimension
+from .choices import Dimension, ReviewStatus
 from .models import BusinessReview, ReviewAction
 
 TREND_REVIEWS = 8
@@ -40,7 +40,11 @@ def partner_reviews(partner: Partner, *, today: date) -> dict[str, Any]:
     )
     quarter = Quarter.of(today)
     current = next(
-        (review for review in recent if review.period == quarter and review.status != "cancelled"),
+        (
+            review
+            for review in recent
+            if review.period == quarter and review.status != ReviewStatus.CANCELLED
+        ),
         None,
     )
     open_actions = list(
@@ -58,7 +62,7 @@ def partner_reviews(partner: Partner, *, today: date) -> dict[str, Any]:
         "current_review": current,
         "this_quarter": quarter,
         "open_actions": open_actions,
-        "overdue_actions": [action for action in open_actions if action.due_on < today],
+        "overdue_actions": [action for action in open_actions if action.is_overdue],
         "trend": trend,
         "trend_chart": trend_chart_data(trend),
     }
@@ -90,7 +94,7 @@ def my_reviews(
     completion = review_completion(quarter)
     members = sorted({member for people in team_members.values() for member in people})
     return {
-        "reviews_to_hold": reviews.filter(status="planned", due_on__lte=quarter.end)
+        "reviews_to_hold": reviews.filter(status=ReviewStatus.PLANNED, due_on__lte=quarter.end)
         .select_related("partner")
         .order_by(F("scheduled_at").asc(nulls_last=True), "due_on", "pk")[:50],
         "my_actions": ReviewAction.objects.visible_to(user)

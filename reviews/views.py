@@ -27,7 +27,7 @@ from sales.performance import quarter_review_figures
 
 from . import services
 from .choices import ReviewStatus
-from .filtersets import QUARTER, ReviewFilterSet
+from .filtersets import ReviewFilterSet
 from .forms import (
     ActionForm,
     AttachmentForm,
@@ -47,10 +47,7 @@ REVIEW_PAGE_SIZE = 50
 
 
 def chosen_quarter(request: HttpRequest, name: str = "period") -> Quarter:
-    match = QUARTER.match(request.GET.get(name, ""))
-    if match:
-        return Quarter(int(match.group(1)), int(match.group(2)))
-    return Quarter.of(timezone.localdate())
+    return Quarter.parse(request.GET.get(name, "")) or Quarter.of(timezone.localdate())
 
 
 def add_service_error(form: Any, error: ValidationError) -> None:
@@ -101,9 +98,7 @@ class PlanQuarterView(StaffViewMixin, View):
         if not form.is_valid():
             messages.error(request, _("Give the quarter as 2026Q4."))
             return redirect("reviews:review_list")
-        quarter = Quarter(
-            int(form.cleaned_data["quarter"][:4]), int(form.cleaned_data["quarter"][5])
-        )
+        quarter = form.cleaned_data["quarter"]
         created = services.plan_quarter(quarter, planned_by=acting_user(request))
         messages.success(
             request,
@@ -124,12 +119,9 @@ class PartnerReviewCreateView(StaffViewMixin, View):
         if not form.is_valid():
             messages.error(request, _("Give the quarter as 2026Q4."))
             return redirect(partner)
-        text = form.cleaned_data["quarter"]
         try:
             review = services.plan_review(
-                partner,
-                quarter=Quarter(int(text[:4]), int(text[5])),
-                planned_by=acting_user(request),
+                partner, quarter=form.cleaned_data["quarter"], planned_by=acting_user(request)
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -148,6 +140,11 @@ class ReviewDetailView(VisibleObjectMixin, TemplateView):
         return {**super().get_context_data(**kwargs), **review_page_context(self.request, review)}
 
 
+def record_form(review: BusinessReview, data: Any = None) -> RecordForm:
+    """Notes and requests; the scorecard too once the review has been held."""
+    return RecordForm(data, instance=review, with_scorecard=review.status != ReviewStatus.PLANNED)
+
+
 def review_page_context(
     request: HttpRequest, review: BusinessReview, **forms: Any
 ) -> dict[str, Any]:
@@ -157,9 +154,7 @@ def review_page_context(
     figures = review.figures if frozen else quarter_review_figures(partner.pk, review.period)
     can_change = request.user.has_perm("reviews.change_businessreview") and review.is_editable
     weights = review.weights or services.current_weights().as_dict()
-    record_form = forms.get("record_form") or RecordForm(
-        instance=review, with_scorecard=review.status != ReviewStatus.PLANNED
-    )
+    record = forms.get("record_form") or record_form(review)
     return {
         "review": review,
         "partner": partner,
@@ -177,11 +172,11 @@ def review_page_context(
         "can_act": request.user.has_perm("reviews.change_reviewaction"),
         "schedule_form": forms.get("schedule_form")
         or ScheduleForm(instance=review, partner=partner),
-        "record_form": record_form,
-        "scorecard_rows": record_form.scorecard_rows(weights),
+        "record_form": record,
+        "scorecard_rows": record.scorecard_rows(weights),
         "hold_form": forms.get("hold_form") or HoldForm(),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
-        "attachment_form": forms.get("attachment_form") or AttachmentForm(),
+        "attach_form": forms.get("attach_form") or AttachmentForm(),
         "action_form": forms.get("action_form") or ActionForm(partner=partner),
         "weights": weights,
     }
@@ -196,70 +191,58 @@ class ReviewStepView(VisibleObjectMixin, View):
 
     def post(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
         review = self.get_object()
-        user = acting_user(request)
-        form: Any
-        if step == "schedule":
-            form = ScheduleForm(request.POST, instance=review, partner=review.partner)
-            name = "schedule_form"
-        elif step == "record":
-            form = RecordForm(
-                request.POST, instance=review, with_scorecard=review.status != ReviewStatus.PLANNED
-            )
-            name = "record_form"
-        elif step == "hold":
-            form, name = HoldForm(request.POST), "hold_form"
-        elif step == "cancel":
-            form, name = CancelForm(request.POST), "cancel_form"
-        elif step == "attach":
-            form, name = AttachmentForm(request.POST, request.FILES), "attachment_form"
-        else:  # close
-            form, name = NoteForm(request.POST), "close_form"
+        form = self.step_form(review, step)
         if form.is_valid():
             try:
-                self.perform(review, step, form, user)
+                getattr(self, f"perform_{step}")(review, form.cleaned_data, acting_user(request))
             except ValidationError as error:
                 add_service_error(form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect(review)
-        if name == "close_form":
+        if step == "close":  # a button, no fields: the reason goes above the page
             messages.error(request, " ".join(form.non_field_errors()))
             return redirect(review)
         review.refresh_from_db()
-        context = review_page_context(request, review, **{name: form})
+        context = review_page_context(request, review, **{f"{step}_form": form})
         return render(request, "reviews/review_detail.html", context, status=400)
 
-    def perform(self, review: BusinessReview, step: str, form: Any, user: Any) -> None:
-        data = form.cleaned_data
+    def step_form(self, review: BusinessReview, step: str) -> Any:
+        data = self.request.POST
         if step == "schedule":
-            services.schedule_review(
-                review,
-                scheduled_by=user,
-                scheduled_at=data["scheduled_at"],
-                format=data["format"],
-                agenda=data["agenda"],
-                staff=data["staff"],
-                contacts=data["contacts"],
-            )
-        elif step == "record":
-            scores = {key[:-6]: value for key, value in data.items() if key.endswith("_score")}
-            comments = {key[:-8]: value for key, value in data.items() if key.endswith("_comment")}
-            services.record_review(
-                review,
-                recorded_by=user,
-                notes=data["notes"],
-                partner_requests=data["partner_requests"],
-                scores=scores or None,
-                comments=comments or None,
-            )
-        elif step == "hold":
-            services.hold_review(review, held_by=user, held_on=data["held_on"])
-        elif step == "cancel":
-            services.cancel_review(review, cancelled_by=user, reason=data["reason"])
-        elif step == "attach":
-            services.add_attachments(review, uploaded_by=user, uploads=data["attachments"])
-        else:
-            services.close_review(review, closed_by=user)
+            return ScheduleForm(data, instance=review, partner=review.partner)
+        if step == "record":
+            return record_form(review, data)
+        if step == "attach":
+            return AttachmentForm(data, self.request.FILES)
+        return {"hold": HoldForm, "cancel": CancelForm, "close": NoteForm}[step](data)
+
+    def perform_schedule(self, review: BusinessReview, data: dict[str, Any], user: Any) -> None:
+        services.schedule_review(review, scheduled_by=user, **data)
+
+    def perform_record(self, review: BusinessReview, data: dict[str, Any], user: Any) -> None:
+        scores = {key[:-6]: value for key, value in data.items() if key.endswith("_score")}
+        comments = {key[:-8]: value for key, value in data.items() if key.endswith("_comment")}
+        services.record_review(
+            review,
+            recorded_by=user,
+            notes=data["notes"],
+            partner_requests=data["partner_requests"],
+            scores=scores or None,
+            comments=comments or None,
+        )
+
+    def perform_hold(self, review: BusinessReview, data: dict[str, Any], user: Any) -> None:
+        services.hold_review(review, held_by=user, held_on=data["held_on"])
+
+    def perform_cancel(self, review: BusinessReview, data: dict[str, Any], user: Any) -> None:
+        services.cancel_review(review, cancelled_by=user, reason=data["reason"])
+
+    def perform_attach(self, review: BusinessReview, data: dict[str, Any], user: Any) -> None:
+        services.add_attachments(review, uploaded_by=user, uploads=data["attachments"])
+
+    def perform_close(self, review: BusinessReview, data: dict[str, Any], user: Any) -> None:
+        services.close_review(review, closed_by=user)
 
 
 class ActionCreateView(VisibleObjectMixin, View):
@@ -326,13 +309,6 @@ class AttachmentDownloadView(StaffViewMixin, View):
         return attachment_response(attachment)
 
 
-def team_members() -> dict[int, list[int]]:
-    members: dict[int, list[int]] = {}
-    for team_id, user_id in Team.members.through.objects.values_list("team_id", "user_id"):
-        members.setdefault(team_id, []).append(user_id)
-    return members
-
-
 class CompletionView(StaffViewMixin, TemplateView):
     """Review completion of a quarter per manager, team and tier (of the reviews the user
     sees: a manager sees their own portfolio's)."""
@@ -350,7 +326,7 @@ class CompletionView(StaffViewMixin, TemplateView):
         people = get_user_model().objects.in_bulk(list(completion.managers))
         teams = {team.pk: team for team in Team.objects.all()}
         team_rows = [
-            (teams[pk], kpi) for pk, kpi in completion.teams(team_members()).items() if kpi.due
+            (teams[pk], kpi) for pk, kpi in completion.teams(Team.member_ids()).items() if kpi.due
         ]
         return {
             **super().get_context_data(**kwargs),

@@ -1,13 +1,22 @@
 """Calendar periods in the company time zone."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 
 
 @dataclass(frozen=True, order=True)
 class Quarter:
     year: int
     number: int  # 1–4
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter | None":
+        """`2026Q4` → that quarter; anything else → None."""
+        match = QUARTER_PATTERN.match(text or "")
+        return cls(int(match.group(1)), int(match.group(2))) if match else None
 
     @classmethod
     def of(cls, day: date) -> "Quarter":

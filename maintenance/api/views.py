@@ -209,12 +209,9 @@ class TimelinessView(APIView):
              "percent": kpi.percent}
             for person, kpi in [*team.people.items(), (None, team.total)]
         ]  # fmt: skip
-        members: dict[int, list[int]] = {}
-        for team_id, user_id in Team.members.through.objects.values_list("team_id", "user_id"):
-            members.setdefault(team_id, []).append(user_id)
         rows += [
             {"assignee": None, "team": team_id, "due": kpi.due, "on_time": kpi.on_time,
              "percent": kpi.percent}
-            for team_id, kpi in team_timeliness(members, team).items()
+            for team_id, kpi in team_timeliness(Team.member_ids(), team).items()
         ]  # fmt: skip
         return Response(TimelinessSerializer(rows, many=True).data)

@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from rest_framework import serializers
 
+from channelhub.lib.periods import Quarter
 from partners.models import Contact, Partner
 
 from ..choices import Dimension, ReviewFormat
-from ..filtersets import QUARTER
 from ..models import BusinessReview, ReviewAction
 
 User = get_user_model()
@@ -44,7 +43,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             self.fields["partner"].queryset = Partner.objects.visible_to(request.user)  # type: ignore[attr-defined]
 
     def validate_period(self, value: str) -> str:
-        if not QUARTER.match(value):
+        if Quarter.parse(value) is None:
             raise serializers.ValidationError("Give the quarter as 2026Q4.")
         return value
 
@@ -122,7 +121,7 @@ class ReviewActionSerializer(serializers.ModelSerializer):
     owner_contact = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.none(), required=False, allow_null=True
     )
-    is_overdue = serializers.SerializerMethodField()
+    is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = ReviewAction
@@ -141,9 +140,6 @@ class ReviewActionSerializer(serializers.ModelSerializer):
         if request is not None:
             self.fields["review"].queryset = BusinessReview.objects.visible_to(request.user)  # type: ignore[attr-defined]
             self.fields["owner_contact"].queryset = Contact.objects.visible_to(request.user)  # type: ignore[attr-defined]
-
-    def get_is_overdue(self, action: ReviewAction) -> bool:
-        return action.status == "open" and action.due_on < timezone.localdate()
 
 
 class NoteSerializer(serializers.Serializer):

@@ -16,12 +16,12 @@ from channelhub.api.permissions import NotFoundBeforeForbiddenMixin
 from channelhub.lib.periods import Quarter
 from channelhub.lib.requests import acting_user
 from partners.api.views import HasPermission
+from reminders.models import Team
 
 from .. import services
-from ..filtersets import QUARTER, ReviewActionFilterSet, ReviewFilterSet
+from ..filtersets import ReviewActionFilterSet, ReviewFilterSet
 from ..kpis import review_completion
 from ..models import BusinessReview, ReviewAction
-from ..views import team_members
 from .serializers import (
     CancelSerializer,
     CompletionSerializer,
@@ -35,10 +35,10 @@ from .serializers import (
 
 
 def _quarter(text: str) -> Quarter:
-    match = QUARTER.match(text)
-    if not match:
+    quarter = Quarter.parse(text)
+    if quarter is None:
         raise serializers.ValidationError({"period": "Give the quarter as 2026Q4."})
-    return Quarter(int(match.group(1)), int(match.group(2)))
+    return quarter
 
 
 class ReviewViewSet(
@@ -206,7 +206,7 @@ class CompletionView(APIView):
                     "due": kpi.due, "on_time": kpi.on_time, "percent": kpi.percent}  # fmt: skip
 
         rows = [row(kpi, manager=pk) for pk, kpi in completion.managers.items()]
-        rows += [row(kpi, team=pk) for pk, kpi in completion.teams(team_members()).items()]
+        rows += [row(kpi, team=pk) for pk, kpi in completion.teams(Team.member_ids()).items()]
         rows += [row(kpi, tier=tier) for tier, kpi in completion.tiers.items()]
         rows.append(row(completion.total))
         return Response(CompletionSerializer(rows, many=True).data)
