@@ -214,6 +214,26 @@ def check_attachment(upload: UploadedFile) -> str:
     )
 
 
+def store_attachments(
+    model: Any, uploads: Sequence[UploadedFile], *, already: int = 0, **owner: Any
+) -> list[Any]:
+    """Check every upload (at most ATTACHMENTS_PER_INTERACTION with the `already` stored),
+    then keep them as `model` rows of `owner` (the record they belong to, who uploaded)."""
+    if already + len(uploads) > ATTACHMENTS_PER_INTERACTION:
+        raise ValidationError({"attachments": _("At most 10 files.")})
+    types = [check_attachment(upload) for upload in uploads]
+    return [
+        model.objects.create(
+            file=upload,
+            name=(upload.name or "file")[:255],
+            content_type=content_type,
+            size=upload.size or 0,
+            **owner,
+        )  # fmt: skip
+        for upload, content_type in zip(uploads, types, strict=True)
+    ]
+
+
 @transaction.atomic
 def log_interaction(
     partner: Partner,
@@ -238,9 +258,6 @@ def log_interaction(
     contacts = list(contacts)
     if any(contact.partner_id != partner.pk for contact in contacts):
         raise ValidationError({"contacts": _("Choose contacts of this partner.")})
-    if len(attachments) > ATTACHMENTS_PER_INTERACTION:
-        raise ValidationError({"attachments": _("At most 10 files.")})
-    types = [check_attachment(upload) for upload in attachments]
     interaction = Interaction(
         partner=partner,
         kind=kind,
@@ -255,14 +272,7 @@ def log_interaction(
     interaction.save()
     interaction.staff.set(list(staff) or ([logged_by] if logged_by else []))
     interaction.contacts.set(contacts)
-    for upload, content_type in zip(attachments, types, strict=True):
-        InteractionAttachment.objects.create(
-            interaction=interaction,
-            file=upload,
-            name=(upload.name or "file")[:255],
-            content_type=content_type,
-            size=upload.size or 0,
-        )
+    store_attachments(InteractionAttachment, attachments, interaction=interaction)
     record_event(
         partner,
         TimelineKind.INTERACTION_LOGGED,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from channelhub.lib.money import quantize
 from channelhub.lib.periods import Quarter
 from maintenance.choices import ReviewFrequency
-from maintenance.services import ATTACHMENTS_PER_INTERACTION, check_attachment, policies
+from maintenance.services import policies, store_attachments
 from partners.choices import PartnerStatus, TimelineKind
 from partners.models import Contact, Partner
 from partners.services import record_event
@@ -389,20 +389,10 @@ def add_attachments(
     review: BusinessReview, *, uploaded_by: User | None, uploads: Sequence[UploadedFile]
 ) -> list[ReviewAttachment]:
     locked = _locked(review, ReviewStatus.PLANNED, ReviewStatus.HELD)
-    if locked.attachments.count() + len(uploads) > ATTACHMENTS_PER_INTERACTION:
-        raise ValidationError({"attachments": _("At most 10 files.")})
-    types = [check_attachment(upload) for upload in uploads]
-    return [
-        ReviewAttachment.objects.create(
-            review=locked,
-            file=upload,
-            name=(upload.name or "file")[:255],
-            content_type=content_type,
-            size=upload.size or 0,
-            uploaded_by=uploaded_by,
-        )
-        for upload, content_type in zip(uploads, types, strict=True)
-    ]
+    return store_attachments(
+        ReviewAttachment, uploads, already=locked.attachments.count(), review=locked,
+        uploaded_by=uploaded_by,
+    )  # fmt: skip
 
 
 @transaction.atomic
