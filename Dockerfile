@@ -12,4 +12,4 @@ RUN DEBUG=1 SECRET_KEY=build python manage.py collectstatic --no-input \
     && chown -R channelhub /app
 USER channelhub
 EXPOSE 8000
-CMD ["gunicorn", "channelhub.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--no-control-socket", "--access-logfile", "-"]
+CMD ["gunicorn", "channelhub.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--no-control-socket", "--access-logfile", "-", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s %(H)s\" %(s)s %(b)s %(L)s"]

@@ -53,6 +53,22 @@ REVIEWS_WORK = [
     "reviews.change_reviewaction",
 ]
 
+SURVEYS_READ = [
+    "surveys.view_survey",
+    "surveys.view_surveyresponse",
+    "surveys.view_surveysettings",
+    "surveys.view_surveyquestion",
+]
+
+SUPPORT_WORK = [
+    "support.view_partnerissue",
+    "support.add_partnerissue",
+    "support.change_partnerissue",
+    "support.view_article",
+    "support.add_article",
+    "support.change_article",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CHANNEL_MANAGER: [
         "partners.view_partner",
@@ -74,6 +90,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sales.change_salestarget",
         *MAINTENANCE_WORK,
         *REVIEWS_WORK,
+        *SURVEYS_READ,
+        *SUPPORT_WORK,
     ],
     Role.CHANNEL_SPECIALIST: [
         "partners.view_partner",
@@ -87,6 +105,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SALES_READ,
         *MAINTENANCE_WORK,
         *REVIEWS_WORK,
+        *SURVEYS_READ,
+        *SUPPORT_WORK,
     ],
     Role.SUPPORT: [
         "partners.view_partner",
@@ -95,6 +115,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SALES_READ,
         *MAINTENANCE_READ,
         *REVIEWS_READ,
+        *SURVEYS_READ,
+        *SUPPORT_WORK,
     ],
     Role.SALES_VP: [
         "partners.view_partner",
@@ -128,6 +150,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *REVIEWS_WORK,
         "reviews.plan_quarter",
         "reviews.change_scorecardweights",
+        *SURVEYS_READ,
+        "surveys.change_survey",
+        "surveys.change_surveysettings",
+        "surveys.add_surveyquestion",
+        "surveys.change_surveyquestion",
+        *SUPPORT_WORK,
+        "support.delete_article",
         "reminders.view_team",
         "reminders.add_team",
         "reminders.change_team",

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "reminders",
     "incentives",
     "reviews",
+    "surveys",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +208,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reviews.tasks.plan_reviews_task",
         "schedule": crontab(hour=0, minute=30),
     },
+    "surveys": {
+        "task": "surveys.tasks.run_surveys_task",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
+    "issue-auto-close": {
+        "task": "support.tasks.close_resolved_issues_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "reminder-send": {
         "task": "reminders.tasks.send_reminders_task",
         "schedule": 120.0,
@@ -310,9 +321,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "channelhub.lib.logging.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # runserver's request lines go through the same (redacting) handler.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- ChannelHub -----------------------------------------------------------------------

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from surveys import views as survey_views
+
 from . import views
 
 urlpatterns = [
@@ -16,6 +18,9 @@ urlpatterns = [
     path("maintenance/", include("maintenance.urls")),
     path("reminders/", include("reminders.urls")),
     path("reviews/", include("reviews.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("support/", include("support.urls")),
+    path("survey/", survey_views.answer_survey, name="survey_answer"),
     path("admin/", admin.site.urls),
     path("", include("channelhub.api.urls")),
 ]

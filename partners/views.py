@@ -25,6 +25,7 @@ from maintenance.forms import people_who_see
 from maintenance.models import MaintenanceTask
 from reviews.summary import partner_reviews
 from sales.performance import PartnerPerformance, partner_performance
+from support.models import PartnerIssue
 
 from . import exporting, services
 from .filtersets import PartnerFilterSet
@@ -139,6 +140,11 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             "today": today,
             "reviews": partner_reviews(partner, today=today)
             if user.has_perm("reviews.view_businessreview")
+            else None,
+            "issues": PartnerIssue.objects.filter(partner=partner)
+            .select_related("assignee")
+            .order_by("-created_at")[:10]
+            if user.has_perm("support.view_partnerissue")
             else None,
             "assignees": people_who_see(partner),
             "can_edit": user.has_perm("partners.change_partner"),

@@ -15,6 +15,9 @@ class ReminderKind(models.TextChoices):
     REVIEW_UPCOMING = "review_upcoming", _("Business reviews coming up")
     REVIEW_ACTION_DUE = "review_action_due", _("Review action items due soon")
     REVIEW_ACTION_OVERDUE = "review_action_overdue", _("Review action items overdue")
+    SURVEY_LOW_SCORE = "survey_low_score", _("Low survey scores to follow up")
+    ISSUE_NEAR_SLA = "issue_near_sla", _("Partner issues near their SLA")
+    ISSUE_BREACHED = "issue_breached", _("Partner issues past their SLA")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
@@ -16,12 +16,15 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import ROLES_SEEING_ALL_PARTNERS
+from accounts.roles import ROLES_SEEING_ALL_PARTNERS, Role
+from channelhub.lib.periods import local_midnight
 from maintenance.models import Interaction, MaintenanceTask
 from partners.choices import PartnerStatus
 from partners.models import Contact, Partner
 from reviews.choices import ReviewStatus
 from reviews.models import BusinessReview, ReviewAction
+from support.models import PartnerIssue
+from surveys.models import SurveyResponse
 
 from .choices import ReminderKind
 from .holidays import holidays_between
@@ -33,12 +36,6 @@ BIRTHDAY_LEAD_DAYS = 3
 HOLIDAY_LEAD_DAYS = 3
 CONTRACT_NOTICE_DAYS = (60, 30, 7)
 REVIEW_LEAD_DAYS = 7
-
-
-def _local_midnight(day: date) -> datetime:
-    """The start of `day` in the company time zone: a range on a timestamp column that an
-    index serves (a `__date` lookup converts every row first)."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _days(start: date, end: date) -> Iterable[date]:
@@ -218,8 +215,8 @@ def upcoming_reviews(today: date, since: date) -> list[Item]:
     reviews = (
         BusinessReview.objects.filter(  # meetings from the day after `since` to a week ahead
             status=ReviewStatus.PLANNED,
-            scheduled_at__gte=_local_midnight(since + timedelta(days=1)),
-            scheduled_at__lt=_local_midnight(today + timedelta(days=REVIEW_LEAD_DAYS + 1)),
+            scheduled_at__gte=local_midnight(since + timedelta(days=1)),
+            scheduled_at__lt=local_midnight(today + timedelta(days=REVIEW_LEAD_DAYS + 1)),
         )
         .exclude(partner__status=PartnerStatus.TERMINATED)
         .values("pk", "partner_id", "partner__legal_name", "manager_id", "scheduled_at",
@@ -287,7 +284,7 @@ def review_actions(today: date, since: date) -> list[Item]:
     actions = (
         ReviewAction.objects.open()
         .filter(due_on__lte=today + timedelta(days=DUE_SOON_DAYS))
-        .filter(Q(due_on__gte=since) | Q(created_at__gte=_local_midnight(since)))
+        .filter(Q(due_on__gte=since) | Q(created_at__gte=local_midnight(since)))
         .exclude(partner__status=PartnerStatus.TERMINATED)
         .values("pk", "partner_id", "partner__legal_name", "owner_user_id", "review__manager_id",
                 "owner_contact__name", "title", "due_on", "created_at")
@@ -320,6 +317,93 @@ def review_actions(today: date, since: date) -> list[Item]:
     return items
 
 
+def low_survey_scores(today: date, since: date) -> list[Item]:
+    """Survey answers with a low score (a follow-up task was opened), to the partner's
+    owner, in the first digest built after they came in."""
+    responses = (
+        SurveyResponse.objects.filter(
+            needs_follow_up=True,
+            submitted_at__gte=local_midnight(since + timedelta(days=1)),
+            submitted_at__lt=local_midnight(today + timedelta(days=1)),
+        )
+        .exclude(partner__status=PartnerStatus.TERMINATED)
+        .filter(partner__owner__isnull=False)
+        .values("pk", "partner_id", "partner__legal_name", "partner__owner_id", "satisfaction",
+                "recommend", "submitted_at")
+    )  # fmt: skip
+    return [
+        {
+            "kind": ReminderKind.SURVEY_LOW_SCORE,
+            "key": f"survey:{row['pk']}",
+            "recipient": row["partner__owner_id"],
+            "partner": row["partner_id"],
+            "partner_name": row["partner__legal_name"],
+            "date": timezone.localdate(row["submitted_at"]),
+            "satisfaction": row["satisfaction"],
+            "recommend": row["recommend"],
+            "trigger": timezone.localdate(row["submitted_at"]),
+        }
+        for row in responses
+    ]
+
+
+def _issue_item(kind: str, row: dict[str, Any], recipient: int, trigger: date) -> Item:
+    return {
+        "kind": kind,
+        "key": f"{kind}:{row['pk']}",
+        "recipient": recipient,
+        "partner": row["partner_id"],
+        "partner_name": row["partner__legal_name"],
+        "date": timezone.localdate(row["due_at"]),
+        "time": timezone.localtime(row["due_at"]).strftime("%H:%M"),
+        "title": row["title"],
+        "issue": row["pk"],
+        "trigger": trigger,
+    }
+
+
+ISSUE_FIELDS = ("pk", "partner_id", "partner__legal_name", "partner__owner_id", "assignee_id",
+                "title", "due_at", "near_sla_on", "breached_on")  # fmt: skip
+
+
+def issues_near_and_past_sla(today: date, since: date) -> list[Item]:
+    """Unresolved partner issues on the day they came near their SLA (day 5 of 7) — to the
+    assignee — and on the day they went past it — to the assignee and every sales VP. The
+    days are recorded once (`support.services.mark_sla_notices`), so each goes out once."""
+    issues = (
+        PartnerIssue.objects.unresolved()
+        .filter(
+            Q(near_sla_on__gt=since, near_sla_on__lte=today)
+            | Q(breached_on__gt=since, breached_on__lte=today)
+        )
+        .exclude(partner__status=PartnerStatus.TERMINATED)
+        .values(*ISSUE_FIELDS)
+    )
+    rows = list(issues)
+    if not rows:
+        return []
+    vps = list(
+        User.objects.filter(is_active=True, groups__name=Role.SALES_VP).values_list("pk", flat=True)
+    )
+    items = []
+    for row in rows:
+        worker = row["assignee_id"] or row["partner__owner_id"]
+        breached = row["breached_on"] is not None and since < row["breached_on"] <= today
+        if (
+            row["near_sla_on"] is not None
+            and since < row["near_sla_on"] <= today
+            and not (breached and row["breached_on"] == row["near_sla_on"])
+        ):
+            if worker:
+                items.append(_issue_item(ReminderKind.ISSUE_NEAR_SLA, row, worker,
+                                         row["near_sla_on"]))  # fmt: skip
+        if breached:
+            for recipient in {worker, *vps} - {None}:
+                items.append(_issue_item(ReminderKind.ISSUE_BREACHED, row, recipient,
+                                         row["breached_on"]))  # fmt: skip
+    return items
+
+
 COLLECTORS: list[Callable[[date, date], list[Item]]] = [
     tasks,
     follow_ups,
@@ -328,6 +412,8 @@ COLLECTORS: list[Callable[[date, date], list[Item]]] = [
     contracts_ending,
     upcoming_reviews,
     review_actions,
+    low_survey_scores,
+    issues_near_and_past_sla,
 ]
 
 

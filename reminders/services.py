@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from channelhub.services import record_heartbeat
 from maintenance.models import MaintenanceTask
+from support.services import mark_sla_notices
 
 from .choices import DeliveryStatus, ReminderKind, WebhookKind
 from .items import SHOWN_PER_KIND, collect
@@ -53,6 +54,7 @@ def sweep(*, now: datetime | None = None, as_of: date | None = None) -> dict[str
     now = now or timezone.now()
     today = as_of or timezone.localdate(now)
     hour = 23 if as_of else timezone.localtime(now).hour
+    mark_sla_notices(now=now)
     digests = build_digests(today, hour=hour, now=now)
     messages = build_team_messages(today, now=now) if hour >= TEAM_MESSAGE_HOUR else 0
     record_heartbeat(SWEEP_HEARTBEAT, at=now)

@@ -7,14 +7,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from channelhub.lib.periods import Quarter
 from maintenance.services import create_adhoc_task, log_interaction
 from reviews import services as reviews
 from sales.services import set_target
+from support import services as issues
+from surveys import services as surveys
 from tests.factories import ContactFactory, SalesLineFactory
 
 PUBLIC = "public"  # reachable without login
@@ -88,6 +92,24 @@ ROUTES = {
     "reviews:action_step": UNDER_PARTNER,
     "reviews:attachment_download": UNDER_PARTNER,
     "reviews:partner_review_create": PARTNER,
+    "surveys:results": STAFF,
+    "surveys:survey_list": STAFF,
+    "surveys:survey_resend": UNDER_PARTNER,
+    "surveys:settings": STAFF,
+    "surveys:question_create": STAFF,
+    "surveys:question_update": STAFF,
+    "survey_answer": PUBLIC,
+    "support:issue_list": STAFF,
+    "support:issue_kpis": STAFF,
+    "support:issue_detail": UNDER_PARTNER,
+    "support:issue_step": UNDER_PARTNER,
+    "support:issue_write_up": UNDER_PARTNER,
+    "support:attachment_download": UNDER_PARTNER,
+    "support:issue_create": PARTNER,
+    "support:article_list": STAFF,
+    "support:article_create": STAFF,
+    "support:article_detail": STAFF,
+    "support:article_update": STAFF,
     "reminders:preferences": OWN,
     "reminders:team_list": STAFF,
     "reminders:team_create": STAFF,
@@ -141,20 +163,41 @@ ROUTES = {
     "reviewaction-complete": PARTNER,
     "reviewaction-cancel": PARTNER,
     "review-completion": STAFF,
+    "survey-list": STAFF,
+    "survey-detail": PARTNER,
+    "surveyresponse-list": STAFF,
+    "surveyresponse-detail": PARTNER,
+    "survey-results": STAFF,
+    "issue-list": STAFF,
+    "issue-detail": PARTNER,
+    "issue-assign": PARTNER,
+    "issue-start": PARTNER,
+    "issue-wait": PARTNER,
+    "issue-resolve": PARTNER,
+    "issue-close": PARTNER,
+    "issue-reopen": PARTNER,
+    "issue-comments": PARTNER,
+    "issue-suggested-articles": PARTNER,
+    "issue-kpis": STAFF,
+    "article-list": STAFF,
+    "article-detail": STAFF,
 }
 # Routes with a second URL argument besides `pk`, and the value the sweeps use.
 STEP_ARGUMENTS = {
     "maintenance:task_action": {"action": "complete"},
     "reviews:review_step": {"step": "hold"},
     "reviews:action_step": {"step": "complete"},
+    "support:issue_step": {"step": "start"},
 }
 STAFF_ROUTES_ON_AN_OBJECT = {
     "sales:category_update", "sales:product_update", "sales:sales_import_detail",
-    "sales:sales_import_errors", "reminders:team_update",
+    "sales:sales_import_errors", "reminders:team_update", "surveys:question_update",
+    "support:article_detail", "support:article_update",
 }  # fmt: skip
 # API resources that are not a partner's rows (the catalogue, imports): not in the 404 sweep.
 NOT_PARTNER_RESOURCES = ("/api/v1/tags", "/api/v1/categories", "/api/v1/products",
-                         "/api/v1/sales-imports", "/api/v1/tier-policies")  # fmt: skip
+                         "/api/v1/sales-imports", "/api/v1/tier-policies",
+                         "/api/v1/articles")  # fmt: skip
 
 
 @pytest.fixture
@@ -183,7 +226,27 @@ def partner_rows(partner, settings, tmp_path):
         review, created_by=None, title="提交促销方案", due_on=date(2026, 12, 5),
         owner_user=partner.owner,
     )  # fmt: skip
+    contact = partner.contacts.get()
+    contact.email = "chen@example.com"
+    contact.save()
+    surveys.create_month_surveys(date(2026, 11, 1))
+    survey = partner.surveys.get()
+    surveys.send_survey(survey.pk, now=timezone.now())
+    token = re.search(r"\?t=([\w-]+)", mail.outbox[-1].body)[1]
+    response = surveys.submit_response(token, surveys.Answers(3, 8, "", {}))
+    issue = issues.open_issue(
+        partner, opened_by=None, title="到货延迟", category="delivery", description="未到货",
+        attachments=[SimpleUploadedFile("p.pdf", b"%PDF-1.4 photo")],
+    )  # fmt: skip
     return {
+        "/api/v1/issues": issue.pk,
+        "support:issue_detail": issue.pk,
+        "support:issue_step": issue.pk,
+        "support:issue_write_up": issue.pk,
+        "support:attachment_download": issue.attachments.get().pk,
+        "/api/v1/surveys": survey.pk,
+        "/api/v1/survey-responses": response.pk,
+        "surveys:survey_resend": survey.pk,
         "/api/v1/reviews": review.pk,
         "/api/v1/review-actions": action.pk,
         "reviews:review_detail": review.pk,
@@ -247,6 +310,12 @@ def _partner_urls(partner, rows):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/maintenance-tasks"]})
         elif name.startswith("review-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/reviews"]})
+        elif name.startswith("issue-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/issues"]})
+        elif name.startswith("survey-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/surveys"]})
+        elif name.startswith("surveyresponse-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/survey-responses"]})
         elif name.startswith("reviewaction-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/review-actions"]})
         else:
@@ -287,7 +356,9 @@ def test_api_operations_are_all_known_routes():
                 "/api/v1/products/", "/api/v1/sales-lines/", "/api/v1/sales-targets/",
                 "/api/v1/sales-imports/", "/api/v1/interactions/", "/api/v1/maintenance-tasks/",
                 "/api/v1/tier-policies/", "/api/v1/maintenance-timeliness/", "/api/v1/reviews/",
-                "/api/v1/review-actions/", "/api/v1/review-completion/"}  # fmt: skip
+                "/api/v1/review-actions/", "/api/v1/review-completion/", "/api/v1/surveys/",
+                "/api/v1/survey-responses/", "/api/v1/survey-results/",
+                "/api/v1/issues/", "/api/v1/articles/", "/api/v1/issue-kpis/"}  # fmt: skip
     for path in schema["paths"]:
         assert any(path.startswith(prefix) for prefix in prefixes), path
 

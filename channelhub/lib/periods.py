@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 QUARTER_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -39,3 +39,11 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.number}"
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the company time zone: a range on a timestamp column that an
+    index serves (a `__date` lookup converts every row first)."""
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time.min))
