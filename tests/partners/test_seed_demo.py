@@ -7,6 +7,8 @@ from accounts.roles import Role
 from maintenance.models import MaintenanceTask
 from partners.models import Contact, Partner
 from reviews.models import BusinessReview, ReviewAction
+from support.models import PartnerIssue
+from surveys.models import Survey, SurveyResponse
 
 
 def snapshot():
@@ -42,6 +44,9 @@ def test_seed_demo_is_idempotent_and_deterministic_for_a_seed(db):
     MaintenanceTask.objects.all().delete()  # partners are protected by their tasks
     ReviewAction.objects.all().delete()  # … and by their reviews
     BusinessReview.objects.all().delete()
+    SurveyResponse.objects.all().delete()  # … and by their surveys and issues
+    Survey.objects.all().delete()
+    PartnerIssue.objects.all().delete()
     Partner.objects.all().delete()
     call_command("seed_demo", partners=50, seed=3)
     assert snapshot() == first
@@ -57,3 +62,24 @@ def test_two_seeds_live_side_by_side(db):
     call_command("seed_demo", partners=300, seed=1)
     call_command("seed_demo", partners=300, seed=2)
     assert Partner.objects.count() == 600
+
+
+def test_the_demo_has_surveys_issues_and_knowledge_articles(db):
+    from support.models import Article
+    from surveys.results import survey_results
+
+    call_command("seed_demo", partners=60, seed=5, sales_lines=0, interactions=0)
+
+    assert Survey.objects.exists()
+    assert SurveyResponse.objects.exists()
+    assert PartnerIssue.objects.filter(resolved_at__isnull=False).exists()
+    assert Article.objects.count() == 6
+    first = Survey.objects.order_by("month").first().month
+    _rows, total = survey_results(
+        SurveyResponse.objects.all(), Survey.objects.all(), first_month=first,
+        last_month=Survey.objects.order_by("month").last().month, group_by="tier",
+    )  # fmt: skip
+    assert total.sent == Survey.objects.count()
+    assert total.csat is not None
+    call_command("seed_demo", partners=60, seed=5, sales_lines=0, interactions=0)
+    assert Article.objects.count() == 6  # a second run adds nothing

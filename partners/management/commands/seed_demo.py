@@ -8,6 +8,8 @@ from maintenance.services import reconcile_all
 from partners.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from reviews.demo import seed_reviews
 from sales.demo import seed_sales
+from support.demo import seed_issues
+from surveys.demo import seed_surveys
 
 
 class Command(BaseCommand):
@@ -92,6 +94,15 @@ class Command(BaseCommand):
                 f"Demo reviews: this quarter planned, {closed} closed ones in the last quarters."
                 if closed
                 else "Demo reviews: this quarter planned."
+            )
+        )
+        surveys = seed_surveys(seed=options["seed"], today=timezone.localdate())
+        issues = seed_issues(seed=options["seed"], today=timezone.localdate())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo surveys: {surveys}; demo issues: {issues}, with knowledge articles."
+                if surveys or issues
+                else "Demo surveys and issues: already there."
             )
         )
         if result.users_created:
