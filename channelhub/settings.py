@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "RevenueBand": "partners.choices.RevenueBand",
         "ReviewStatus": "reviews.choices.ReviewStatus",
         "TaskStatus": "maintenance.choices.TaskStatus",  # action items share its values
+        "IssueCategory": "support.choices.IssueCategory",
     },
 }
 

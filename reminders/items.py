@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
@@ -23,6 +23,7 @@ from partners.choices import PartnerStatus
 from partners.models import Contact, Partner
 from reviews.choices import ReviewStatus
 from reviews.models import BusinessReview, ReviewAction
+from support.choices import CLOCK_RUNNING
 from support.models import PartnerIssue
 from surveys.models import SurveyResponse
 
@@ -36,6 +37,7 @@ BIRTHDAY_LEAD_DAYS = 3
 HOLIDAY_LEAD_DAYS = 3
 CONTRACT_NOTICE_DAYS = (60, 30, 7)
 REVIEW_LEAD_DAYS = 7
+CATCH_UP_DAYS = 31  # a digest after downtime reaches this far back
 
 
 def _days(start: date, end: date) -> Iterable[date]:
@@ -63,7 +65,7 @@ def _task_item(kind: str, task: dict[str, Any]) -> Item:
 TASK_FIELDS = ("pk", "assignee_id", "partner_id", "partner__legal_name", "due_on", "kind", "title")
 
 
-def tasks(today: date, since: date) -> list[Item]:
+def tasks(today: date, since: date, now: datetime) -> list[Item]:
     """Overdue and due-soon maintenance tasks in one query: per assignee and kind, the
     SHOWN_PER_KIND earliest-due, each carrying how many there are in all (a manager may
     have thousands overdue; the digest lists the first and counts the rest)."""
@@ -89,7 +91,7 @@ def tasks(today: date, since: date) -> list[Item]:
     return [{**_task_item(task["reminder_kind"], task), "total": task["total"]} for task in ranked]
 
 
-def follow_ups(today: date, since: date) -> list[Item]:
+def follow_ups(today: date, since: date, now: datetime) -> list[Item]:
     interactions = Interaction.objects.filter(
         follow_up_on__gt=since, follow_up_on__lte=today, logged_by__isnull=False
     ).values("pk", "logged_by_id", "partner_id", "partner__legal_name", "follow_up_on", "kind")
@@ -109,7 +111,7 @@ def follow_ups(today: date, since: date) -> list[Item]:
     ]
 
 
-def birthdays(today: date, since: date) -> list[Item]:
+def birthdays(today: date, since: date, now: datetime) -> list[Item]:
     """Contacts whose birthday is BIRTHDAY_LEAD_DAYS ahead, to the partner's owner. A
     29 February birthday is remembered on 28 February in other years."""
     by_birthday: dict[tuple[int, int], date] = {}
@@ -151,7 +153,7 @@ def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def holidays(today: date, since: date) -> list[Item]:
+def holidays(today: date, since: date, now: datetime) -> list[Item]:
     """A holiday HOLIDAY_LEAD_DAYS ahead: greet your partners (one item per owner)."""
     coming = holidays_between(
         since + timedelta(days=1 + HOLIDAY_LEAD_DAYS), today + timedelta(days=HOLIDAY_LEAD_DAYS)
@@ -181,7 +183,7 @@ def holidays(today: date, since: date) -> list[Item]:
     ]
 
 
-def contracts_ending(today: date, since: date) -> list[Item]:
+def contracts_ending(today: date, since: date, now: datetime) -> list[Item]:
     """Contracts ending in 60, 30 and 7 days, to the owner."""
     ends: dict[date, tuple[date, int]] = {}
     for trigger in _days(since, today):
@@ -208,7 +210,7 @@ def contracts_ending(today: date, since: date) -> list[Item]:
     ]
 
 
-def upcoming_reviews(today: date, since: date) -> list[Item]:
+def upcoming_reviews(today: date, since: date, now: datetime) -> list[Item]:
     """A planned review whose meeting is REVIEW_LEAD_DAYS ahead, to its manager and our
     attendees: once per date (moving the meeting reminds again). A meeting set up less than a
     week ahead is announced the day after it was set up."""
@@ -250,34 +252,48 @@ def upcoming_reviews(today: date, since: date) -> list[Item]:
     return items
 
 
+def _pairs_that_see(pairs: set[tuple[int, Any]], owners: dict[int, Any]) -> set[tuple[int, Any]]:
+    """The (partner id, user id) pairs whose user sees the partner today: its owner (from
+    `owners`), a specialist on it, or someone who sees every partner. Two queries."""
+    specialists = set(
+        Partner.specialists.through.objects.filter(
+            partner_id__in={partner for partner, _user in pairs}
+        ).values_list("partner_id", "user_id")
+    )
+    everywhere = set(
+        User.objects.filter(
+            Q(is_superuser=True) | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS), is_active=True
+        ).values_list("pk", flat=True)
+    )
+    return {
+        (partner, user)
+        for partner, user in pairs
+        if user is not None
+        and (user in everywhere or (partner, user) in specialists or owners.get(partner) == user)
+    }
+
+
 def _attendees_who_see_the_partner(reviews: list[dict[str, Any]]) -> dict[int, set[int]]:
     """{review id: our attendees} leaving out those who no longer see the partner (an owner
     who handed it over, a specialist taken off it). Three queries whatever the number."""
     if not reviews:
         return {}
     partner_of = {row["pk"]: row["partner_id"] for row in reviews}
-    specialists = set(
-        Partner.specialists.through.objects.filter(
-            partner_id__in=set(partner_of.values())
-        ).values_list("partner_id", "user_id")
+    staff = list(
+        BusinessReview.staff.through.objects.filter(
+            businessreview_id__in=list(partner_of)
+        ).values_list("businessreview_id", "user_id")
     )
-    owners = {(row["partner_id"], row["manager_id"]) for row in reviews}  # manager = owner
-    everywhere = set(
-        User.objects.filter(
-            Q(is_superuser=True) | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS), is_active=True
-        ).values_list("pk", flat=True)
-    )
+    owners = {row["partner_id"]: row["manager_id"] for row in reviews}  # manager = owner
+    seeing = _pairs_that_see({(partner_of[review], user) for review, user in staff}, owners)
     attendees: dict[int, set[int]] = defaultdict(set)
-    for review_id, user_id in BusinessReview.staff.through.objects.filter(
-        businessreview_id__in=list(partner_of)
-    ).values_list("businessreview_id", "user_id"):
-        pair = (partner_of[review_id], user_id)
-        if user_id in everywhere or pair in specialists or pair in owners:
+    for review_id, user_id in staff:
+        if (partner_of[review_id], user_id) in seeing:
             attendees[review_id].add(user_id)
     return attendees
 
 
-def review_actions(today: date, since: date) -> list[Item]:
+def review_actions(today: date, since: date, now: datetime) -> list[Item]:
     """Open action items from business reviews: once when due soon and once when overdue,
     to their owner (a partner contact's to the review's manager). An item agreed after the
     day it would have been announced is announced the day after it was agreed."""
@@ -317,13 +333,13 @@ def review_actions(today: date, since: date) -> list[Item]:
     return items
 
 
-def low_survey_scores(today: date, since: date) -> list[Item]:
+def low_survey_scores(today: date, since: date, now: datetime) -> list[Item]:
     """Survey answers with a low score (a follow-up task was opened), to the partner's
-    owner, in the first digest built after they came in."""
+    owner, in the first digest built after they came in (`once`: whatever the hour)."""
     responses = (
         SurveyResponse.objects.filter(
             needs_follow_up=True,
-            submitted_at__gte=local_midnight(since + timedelta(days=1)),
+            submitted_at__gte=local_midnight(since),  # the last digest's day: events after it
             submitted_at__lt=local_midnight(today + timedelta(days=1)),
         )
         .exclude(partner__status=PartnerStatus.TERMINATED)
@@ -342,12 +358,18 @@ def low_survey_scores(today: date, since: date) -> list[Item]:
             "satisfaction": row["satisfaction"],
             "recommend": row["recommend"],
             "trigger": timezone.localdate(row["submitted_at"]),
+            "once": True,
         }
         for row in responses
     ]
 
 
-def _issue_item(kind: str, row: dict[str, Any], recipient: int, trigger: date) -> Item:
+NEAR_SLA_BEFORE = timedelta(days=2)  # day 5 of a 7-day SLA
+ISSUE_FIELDS = ("pk", "partner_id", "partner__legal_name", "partner__owner_id", "assignee_id",
+                "title", "due_at")  # fmt: skip
+
+
+def _issue_item(kind: str, row: dict[str, Any], recipient: int) -> Item:
     return {
         "kind": kind,
         "key": f"{kind}:{row['pk']}",
@@ -358,23 +380,21 @@ def _issue_item(kind: str, row: dict[str, Any], recipient: int, trigger: date) -
         "time": timezone.localtime(row["due_at"]).strftime("%H:%M"),
         "title": row["title"],
         "issue": row["pk"],
-        "trigger": trigger,
+        "trigger": None,
+        "once": True,
     }
 
 
-ISSUE_FIELDS = ("pk", "partner_id", "partner__legal_name", "partner__owner_id", "assignee_id",
-                "title", "due_at", "near_sla_on", "breached_on")  # fmt: skip
-
-
-def issues_near_and_past_sla(today: date, since: date) -> list[Item]:
-    """Unresolved partner issues on the day they came near their SLA (day 5 of 7) — to the
-    assignee — and on the day they went past it — to the assignee and every sales VP. The
-    days are recorded once (`support.services.mark_sla_notices`), so each goes out once."""
+def issues_near_and_past_sla(today: date, since: date, now: datetime) -> list[Item]:
+    """Partner issues whose SLA clock runs: within 2 days of their due time (day 5 of 7) to
+    the assignee (else the owner); past it, to them and every sales VP. Each is announced
+    once per recipient (`once`), in the first digest built after it happened; a recipient
+    who no longer sees the partner gets nothing."""
     issues = (
-        PartnerIssue.objects.unresolved()
-        .filter(
-            Q(near_sla_on__gt=since, near_sla_on__lte=today)
-            | Q(breached_on__gt=since, breached_on__lte=today)
+        PartnerIssue.objects.filter(
+            status__in=CLOCK_RUNNING,
+            due_at__gte=now - timedelta(days=CATCH_UP_DAYS),
+            due_at__lte=now + NEAR_SLA_BEFORE,
         )
         .exclude(partner__status=PartnerStatus.TERMINATED)
         .values(*ISSUE_FIELDS)
@@ -382,29 +402,23 @@ def issues_near_and_past_sla(today: date, since: date) -> list[Item]:
     rows = list(issues)
     if not rows:
         return []
-    vps = list(
+    vps = set(
         User.objects.filter(is_active=True, groups__name=Role.SALES_VP).values_list("pk", flat=True)
     )
+    wanted = {(row["partner_id"], row["assignee_id"] or row["partner__owner_id"]) for row in rows}
+    seeing = _pairs_that_see(wanted, {row["partner_id"]: row["partner__owner_id"] for row in rows})
     items = []
     for row in rows:
         worker = row["assignee_id"] or row["partner__owner_id"]
-        breached = row["breached_on"] is not None and since < row["breached_on"] <= today
-        if (
-            row["near_sla_on"] is not None
-            and since < row["near_sla_on"] <= today
-            and not (breached and row["breached_on"] == row["near_sla_on"])
-        ):
-            if worker:
-                items.append(_issue_item(ReminderKind.ISSUE_NEAR_SLA, row, worker,
-                                         row["near_sla_on"]))  # fmt: skip
-        if breached:
-            for recipient in {worker, *vps} - {None}:
-                items.append(_issue_item(ReminderKind.ISSUE_BREACHED, row, recipient,
-                                         row["breached_on"]))  # fmt: skip
+        workers = {worker} if (row["partner_id"], worker) in seeing else set()
+        if row["due_at"] > now:
+            items += [_issue_item(ReminderKind.ISSUE_NEAR_SLA, row, user) for user in workers]
+        else:
+            items += [_issue_item(ReminderKind.ISSUE_BREACHED, row, user) for user in workers | vps]
     return items
 
 
-COLLECTORS: list[Callable[[date, date], list[Item]]] = [
+COLLECTORS: list[Callable[[date, date, datetime], list[Item]]] = [
     tasks,
     follow_ups,
     birthdays,
@@ -417,10 +431,11 @@ COLLECTORS: list[Callable[[date, date], list[Item]]] = [
 ]
 
 
-def collect(today: date, since: date) -> dict[int, list[Item]]:
-    """Every item due today (and event items that became due after `since`), by recipient."""
+def collect(today: date, since: date, now: datetime) -> dict[int, list[Item]]:
+    """Every item due today (and event items that became due after `since`), by recipient.
+    `now` is the sweep's moment (the end of `today` at the latest)."""
     by_recipient: dict[int, list[Item]] = defaultdict(list)
     for collector in COLLECTORS:
-        for item in collector(today, since):
+        for item in collector(today, since, now):
             by_recipient[item["recipient"]].append(item)
     return by_recipient

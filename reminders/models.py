@@ -131,6 +131,28 @@ class Digest(Delivery):
         return int(self.totals.get(kind, 0))
 
 
+class ReminderReceipt(models.Model):
+    """An event a recipient's digest has announced: items marked `once` (a low survey score,
+    an issue near or past its SLA) are announced in the first digest built after they
+    happen — whatever time of day — and never again, by this unique key."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=200)
+    for_date = models.DateField()
+
+    class Meta:
+        verbose_name = _("announced reminder")
+        verbose_name_plural = _("announced reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="receipt_once_per_recipient")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.key}"
+
+
 class TeamMessage(Delivery):
     """A team's reminders of one day for its group bot."""
 

@@ -23,20 +23,26 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from channelhub.lib.periods import local_midnight
 from channelhub.services import record_heartbeat
 from maintenance.models import MaintenanceTask
-from support.services import mark_sla_notices
 
 from .choices import DeliveryStatus, ReminderKind, WebhookKind
-from .items import SHOWN_PER_KIND, collect
-from .models import DEFAULT_SEND_HOUR, Digest, ReminderPreference, Team, TeamMessage
+from .items import CATCH_UP_DAYS, SHOWN_PER_KIND, collect
+from .models import (
+    DEFAULT_SEND_HOUR,
+    Digest,
+    ReminderPreference,
+    ReminderReceipt,
+    Team,
+    TeamMessage,
+)
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
 SWEEP_HEARTBEAT = "reminder-sweep"
 MAX_ATTEMPTS = 5
-CATCH_UP_DAYS = 31
 STUCK_AFTER = timedelta(minutes=10)
 TEAM_MESSAGE_HOUR = 9
 RECIPIENT_ROLES = (Role.CHANNEL_MANAGER, Role.CHANNEL_SPECIALIST, Role.SALES_VP, Role.SUPPORT)
@@ -54,8 +60,7 @@ def sweep(*, now: datetime | None = None, as_of: date | None = None) -> dict[str
     now = now or timezone.now()
     today = as_of or timezone.localdate(now)
     hour = 23 if as_of else timezone.localtime(now).hour
-    mark_sla_notices(now=now)
-    digests = build_digests(today, hour=hour, now=now)
+    digests = build_digests(today, hour=hour, now=min(now, local_midnight(today + timedelta(1))))
     messages = build_team_messages(today, now=now) if hour >= TEAM_MESSAGE_HOUR else 0
     record_heartbeat(SWEEP_HEARTBEAT, at=now)
     return {"digests": digests, "team_messages": messages}
@@ -86,14 +91,22 @@ def build_digests(today: date, *, hour: int, now: datetime) -> int:
     since = {
         user.pk: max(last.get(user.pk, today - timedelta(days=1)), floor) for user in recipients
     }
-    items = collect(today, min(since.values()))
+    items = collect(today, min(since.values()), now)
+    once_keys = {item["key"] for own in items.values() for item in own if item.get("once")}
+    announced = set(
+        ReminderReceipt.objects.filter(recipient__in=recipients, key__in=once_keys).values_list(
+            "recipient_id", "key"
+        )
+        if once_keys
+        else []
+    )
     digests = []
     for user in recipients:
         preference = preferences.get(user.pk)
         own = [
             item
             for item in items.get(user.pk, [])
-            if (item["trigger"] is None or item["trigger"] > since[user.pk])
+            if _is_new(item, since[user.pk], (user.pk, item["key"]) in announced)
             and (preference is None or preference.wants(item["kind"]))
         ]
         if not own:
@@ -121,7 +134,31 @@ def build_digests(today: date, *, hour: int, now: datetime) -> int:
             )
         )
     created = Digest.objects.bulk_create(digests, ignore_conflicts=True)
+    _record_receipts(today, [digest.recipient_id for digest in digests])
     return len(created)
+
+
+def _is_new(item: dict[str, Any], since: date, announced: bool) -> bool:
+    """An item for today's digest: a `once` item not announced to this recipient yet; an
+    event item that became due after their last digest; an item that holds every day."""
+    if item.get("once"):
+        return not announced
+    return item["trigger"] is None or item["trigger"] > since
+
+
+def _record_receipts(today: date, recipients: list[int]) -> None:
+    """The `once` items of today's stored digests (whichever of two racing sweeps stored
+    them) are announced: never again to the same recipient."""
+    stored = Digest.objects.filter(for_date=today, recipient__in=recipients).values_list(
+        "recipient_id", "items"
+    )
+    receipts = [
+        ReminderReceipt(recipient_id=recipient, key=item["key"], for_date=today)
+        for recipient, shown in stored
+        for item in shown
+        if item.get("once")
+    ]
+    ReminderReceipt.objects.bulk_create(receipts, ignore_conflicts=True)
 
 
 def _send_hour(preference: ReminderPreference | None) -> int:

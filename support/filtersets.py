@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +56,11 @@ class IssueFilterSet(django_filters.FilterSet):
     def filter_past_sla(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        past = Q(status__in=CLOCK_RUNNING, due_at__lt=timezone.now()) | Q(sla_met=False)
+        past = (
+            Q(status__in=CLOCK_RUNNING, due_at__lt=timezone.now())
+            | Q(status=IssueStatus.WAITING, paused_since__gt=F("due_at"))
+            | Q(sla_met=False)
+        )
         return queryset.filter(past) if value else queryset.exclude(past)
 
 

@@ -103,6 +103,8 @@ class KpiForm(forms.Form):
         data["group_by"] = data.get("group_by") or IssueGrouping.TIER
         if data["start"] > data["end"]:
             raise forms.ValidationError(_("The start comes after the end."))
+        if data["start"].year < 2000 or data["end"].year > 2099:
+            raise forms.ValidationError(_("Choose dates from 2000 to 2099."))
         return data
 
 

@@ -25,10 +25,12 @@ from .choices import IssueCategory, IssueGrouping
 from .models import PartnerIssue
 
 ONE_DECIMAL = Decimal("0.1")
+# Tier and manager are the partner's current ones, as for the active partners they are
+# divided by (the issue keeps those at opening for its own record).
 ISSUE_KEY = {
-    IssueGrouping.TIER: "tier",
+    IssueGrouping.TIER: "partner__tier",
     IssueGrouping.CATEGORY: "category",
-    IssueGrouping.MANAGER: "manager_id",
+    IssueGrouping.MANAGER: "partner__owner_id",
     IssueGrouping.ASSIGNEE: "assignee_id",
 }
 PARTNER_KEY = {IssueGrouping.TIER: "tier", IssueGrouping.MANAGER: "owner_id"}

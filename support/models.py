@@ -93,9 +93,6 @@ class PartnerIssue(models.Model):
         _("closed because"), max_length=20, choices=CloseReason.choices, blank=True
     )
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
-    # The days the digest announced "near the SLA" and "past the SLA" (once each).
-    near_sla_on = models.DateField(null=True, blank=True, editable=False)
-    breached_on = models.DateField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
     objects = IssueQuerySet.as_manager()

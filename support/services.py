@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role
 from maintenance.services import policies, store_attachments
 from partners.choices import TimelineKind
 from partners.models import Contact, Partner
@@ -29,8 +30,18 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 AUTO_CLOSE_AFTER = timedelta(days=7)
-NEAR_SLA_BEFORE = timedelta(days=2)  # day 5 of a 7-day SLA
 WORK_PERMISSION = "support.change_partnerissue"
+
+
+def may_work(issue: PartnerIssue, user: User) -> bool:
+    """Managers, specialists and sales VPs work every issue they see; a support engineer
+    (who reads every partner) works the issues assigned to them (product.md §1)."""
+    if not user.has_perm(WORK_PERMISSION):
+        return False
+    staff_roles = {Role.CHANNEL_MANAGER, Role.CHANNEL_SPECIALIST, Role.SALES_VP}
+    if user.is_superuser or user.role_names & staff_roles:
+        return True
+    return issue.assignee_id == user.pk
 
 
 def _check_assignee(partner: Partner, assignee: User | None) -> None:
@@ -239,19 +250,6 @@ def close_resolved_issues(*, now: datetime | None = None) -> int:
     return closed
 
 
-def mark_sla_notices(*, now: datetime | None = None) -> int:
-    """Record the day an issue first came near its SLA (day 5 of 7) and the day it went
-    past it: each is announced in the digest on that day, and only then."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    running = PartnerIssue.objects.filter(status__in=CLOCK_RUNNING)
-    near = running.filter(near_sla_on__isnull=True, due_at__lte=now + NEAR_SLA_BEFORE).update(
-        near_sla_on=today
-    )
-    past = running.filter(breached_on__isnull=True, due_at__lte=now).update(breached_on=today)
-    return near + past
-
-
 def _comment(
     issue: PartnerIssue, *, author: User | None, body: str, is_internal: bool, now: datetime
 ) -> IssueComment:
@@ -298,8 +296,10 @@ def add_attachments(
 # --- Knowledge base -----------------------------------------------------------------------
 
 
-def _check_categories(categories: list[str]) -> None:
-    if set(categories) - set(IssueCategory.values):
+def _check_categories(categories: Any) -> None:
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories) or (
+        set(categories) - set(IssueCategory.values)
+    ):  # fmt: skip
         raise ValidationError({"categories": _("Unknown issue category.")})
 
 
@@ -320,16 +320,26 @@ def save_article(
     return article
 
 
-@transaction.atomic
-def write_up_issue(issue: PartnerIssue, *, written_by: User | None) -> Article:
-    """The knowledge article of a resolved issue, in one step: its title, its description as
-    the problem, its resolution as the solution, its category; linked to it."""
+def draft_from_issue(issue: PartnerIssue) -> Article:
+    """A resolved issue's case, unsaved: its title, its description as the problem, its
+    resolution as the solution, its category — for the writer to edit (leaving out what
+    only the partner's own team should read) before it goes into the shared knowledge base."""
     if issue.status not in (IssueStatus.RESOLVED, IssueStatus.CLOSED):
         raise ValidationError(_("Only a resolved issue can be written up."))
-    article = Article(
+    return Article(
         title=issue.title, problem=issue.description, solution=issue.resolution,
         categories=[issue.category],
     )  # fmt: skip
+
+
+@transaction.atomic
+def write_up_issue(
+    issue: PartnerIssue, *, written_by: User | None, article: Article | None = None
+) -> Article:
+    """Save the article of a resolved issue (the draft, or the writer's edit of it), linked
+    to the issue and on the partner's timeline."""
+    draft = draft_from_issue(issue)
+    article = article or draft
     save_article(article, saved_by=written_by, issues=[issue])
     record_event(
         issue.partner, TimelineKind.ARTICLE_WRITTEN, actor=written_by,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -107,7 +107,11 @@ class IssueDetailView(VisibleObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         issue = self.get_object()
-        return {**super().get_context_data(**kwargs), **issue_page_context(issue)}
+        return {
+            **super().get_context_data(**kwargs),
+            **issue_page_context(issue),
+            "can_work": services.may_work(issue, acting_user(self.request)),
+        }
 
 
 def issue_page_context(issue: PartnerIssue, **forms: Any) -> dict[str, Any]:
@@ -127,7 +131,7 @@ def issue_page_context(issue: PartnerIssue, **forms: Any) -> dict[str, Any]:
         "reopen_form": forms.get("reopen") or ReopenForm(),
         "comment_form": forms.get("comment") or CommentForm(),
         "attach_form": forms.get("attach") or AttachForm(),
-        "history": issue.history.select_related("history_user")[:20],
+        "history": issue.history.select_related("history_user", "assignee")[:20],
     }  # fmt: skip
 
 
@@ -141,6 +145,8 @@ class IssueStepView(VisibleObjectMixin, View):
     def post(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
         issue = self.get_object()
         user = acting_user(request)
+        if not services.may_work(issue, user):
+            raise PermissionDenied
         form: Any = None
         try:
             if step == "assign":
@@ -183,7 +189,7 @@ class IssueStepView(VisibleObjectMixin, View):
             add_service_error(form, error)
         if form is not None and form.errors:
             issue.refresh_from_db()
-            context = issue_page_context(issue, **{step: form})
+            context = {**issue_page_context(issue, **{step: form}), "can_work": True}
             return render(request, "support/issue_detail.html", context, status=400)
         return redirect(issue)
 
@@ -286,17 +292,36 @@ class ArticleEditView(StaffViewMixin, View):
 
 
 class WriteUpIssueView(VisibleObjectMixin, View):
-    """Turn a resolved issue into a knowledge article in one step, then edit it."""
+    """A resolved issue as a knowledge article: the form comes filled in from the issue;
+    saving it stores the article linked to the issue."""
 
     permission_required = "support.add_article"
     model = PartnerIssue
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         issue = self.get_object()
         try:
-            article = services.write_up_issue(issue, written_by=acting_user(request))
+            draft = services.draft_from_issue(issue)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(issue)
-        messages.success(request, _("Article written from the issue: edit it as needed."))
-        return redirect("support:article_update", pk=article.pk)
+        return self.page(issue, ArticleForm(instance=draft))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        issue = self.get_object()
+        form = ArticleForm(request.POST)
+        if form.is_valid():
+            try:
+                article = services.write_up_issue(
+                    issue, written_by=acting_user(request), article=form.instance
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Article saved."))
+                return redirect(article)
+        return self.page(issue, form, status=400)
+
+    def page(self, issue: PartnerIssue, form: ArticleForm, status: int = 200) -> HttpResponse:
+        context = {"form": form, "issue": issue}
+        return render(self.request, "support/article_form.html", context, status=status)

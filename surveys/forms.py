@@ -16,7 +16,7 @@ from .choices import QuestionKind, ResultGrouping, SurveyStatus
 from .models import Survey, SurveyQuestion, SurveySettings
 from .services import Answers, month_of
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = re.compile(r"^(20\d\d)-(0[1-9]|1[0-2])$")  # 2000-01 … 2099-12
 RESULT_MONTHS = 6
 
 
@@ -53,7 +53,7 @@ class MonthField(forms.CharField):
             return None
         match = MONTH_PATTERN.match(text)
         if not match:
-            raise forms.ValidationError(_("Give the month as 2026-11."))
+            raise forms.ValidationError(_("Give the month as 2026-11 (2000 to 2099)."))
         return date(int(match[1]), int(match[2]), 1)
 
 

@@ -200,7 +200,7 @@ def send_survey(pk: int, *, now: datetime) -> bool | None:
     valid_days = survey_settings().valid_days
     claimed = Survey.objects.filter(pk=pk, status=SurveyStatus.PENDING).update(
         status=SurveyStatus.SENDING,
-        claimed_at=now,
+        claimed_at=timezone.now(),  # when this row was claimed, for the stuck-row janitor
         attempts=F("attempts") + 1,
         token_hash=hash_token(token),
         sent_at=now,
@@ -209,12 +209,14 @@ def send_survey(pk: int, *, now: datetime) -> bool | None:
     if not claimed:
         return None
     survey = Survey.objects.select_related("partner", "contact").get(pk=pk)
+    # Later writes only while the claim is still ours (the janitor may have taken it back).
+    ours = Survey.objects.filter(pk=pk, status=SurveyStatus.SENDING, token_hash=hash_token(token))
     try:
         _deliver(survey, token)
     except Exception as error:  # SMTP, a bad address: recorded, retried, never silent
         logger.warning("Survey %s failed (attempt %d): %s", pk, survey.attempts, error)
         final = survey.attempts >= MAX_ATTEMPTS
-        Survey.objects.filter(pk=pk).update(
+        ours.update(
             status=SurveyStatus.FAILED if final else SurveyStatus.PENDING,
             token_hash=None,
             sent_at=None,
@@ -224,7 +226,8 @@ def send_survey(pk: int, *, now: datetime) -> bool | None:
         )
         return False
     with transaction.atomic():
-        Survey.objects.filter(pk=pk).update(status=SurveyStatus.SENT, last_error="")
+        if not ours.update(status=SurveyStatus.SENT, last_error=""):
+            return None
         record_event(
             survey.partner,
             TimelineKind.SURVEY_SENT,
@@ -262,8 +265,10 @@ def resend_survey(survey: Survey, *, email: str | None = None) -> Survey:
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
     if locked.status == SurveyStatus.ANSWERED:
         raise ValidationError(_("This survey has been answered."))
-    if locked.status == SurveyStatus.SENDING:
-        raise ValidationError(_("This survey is being sent."))
+    if not (locked.status == SurveyStatus.FAILED or (
+        locked.status == SurveyStatus.SENT and locked.is_expired
+    )):  # fmt: skip
+        raise ValidationError(_("Only a survey that could not be sent or whose link expired."))
     locked.status = SurveyStatus.PENDING
     locked.token_hash = None
     locked.sent_at = locked.expires_at = None
@@ -372,9 +377,12 @@ def _check_required(survey: Survey, answers: Answers) -> None:
 
 
 def _follow_up_task(partner: Partner, response: SurveyResponse, now: datetime) -> Any:
-    if partner.owner is None:
+    """The owner's call task; none when the partner has no owner who still sees it (the
+    answer is kept all the same, flagged for a follow-up)."""
+    owner = partner.owner
+    if owner is None or not Partner.objects.visible_to(owner).filter(pk=partner.pk).exists():
         return None
-    with translation.override(partner.owner.language or settings.LANGUAGE_CODE):
+    with translation.override(owner.language or settings.LANGUAGE_CODE):
         scores = []
         if response.satisfaction is not None:
             scores.append(_("satisfaction %(score)d/5") % {"score": response.satisfaction})
@@ -386,6 +394,6 @@ def _follow_up_task(partner: Partner, response: SurveyResponse, now: datetime) -
         created_by=None,
         title=title[:200],
         due_on=timezone.localdate(now) + timedelta(days=FOLLOW_UP_WITHIN_DAYS),
-        assignee=partner.owner,
+        assignee=owner,
         note=response.comment[:500],
     )

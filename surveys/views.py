@@ -84,7 +84,7 @@ class SurveyResultsView(StaffViewMixin, TemplateView):
                 submitted_at__lt=local_midnight(next_month(data["last"])),
             )
             .exclude(comment="")
-            .select_related("partner", "survey", "follow_up_task")
+            .select_related("partner", "survey", "follow_up_task__assignee")
         )
         query = request.GET.copy()
         query.pop("page", None)

@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from rest_framework import serializers
 
+from accounts.roles import ROLES_SEEING_ALL_PARTNERS
 from partners.models import Contact, Partner
 
+from ..choices import IssueCategory
 from ..knowledge import render_markdown
 from ..models import Article, IssueComment, PartnerIssue
 
@@ -45,7 +48,7 @@ class IssueSerializer(serializers.ModelSerializer):
             partners = Partner.objects.visible_to(request.user)
             self.fields["partner"].queryset = partners  # type: ignore[attr-defined]
             self.fields["contact"].queryset = Contact.objects.filter(partner__in=partners)  # type: ignore[attr-defined]
-            self.fields["assignee"].queryset = User.objects.filter(is_active=True)  # type: ignore[attr-defined]
+            self.fields["assignee"].queryset = assignable_users(partners)  # type: ignore[attr-defined]
 
 
 class IssueCommentSerializer(serializers.ModelSerializer):
@@ -55,8 +58,29 @@ class IssueCommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "issue", "author", "created_at"]
 
 
+def assignable_users(partners: Any) -> Any:
+    """Who may be assigned an issue of these partners: their owners and specialists, and
+    the people who see every partner (support, sales VPs). The service checks the issue's
+    own partner."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(owned_partners__in=partners)
+            | Q(supported_partners__in=partners)
+            | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS)
+        )
+        .distinct()
+    )
+
+
 class AssignSerializer(serializers.Serializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        partners = Partner.objects.visible_to(getattr(request, "user", None))
+        self.fields["assignee"].queryset = assignable_users(partners)  # type: ignore[attr-defined]
 
 
 class MessageSerializer(serializers.Serializer):
@@ -76,12 +100,21 @@ class ArticleSerializer(serializers.ModelSerializer):
 
     issues = serializers.SerializerMethodField()
     solution_html = serializers.SerializerMethodField()
+    categories = serializers.MultipleChoiceField(choices=IssueCategory.choices, required=False)
 
     class Meta:
         model = Article
         fields = ["id", "title", "problem", "solution", "solution_html", "tags", "categories",
                   "issues", "created_by", "updated_by", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["id", "created_by", "updated_by", "created_at", "updated_at"]
+
+    def validate_categories(self, value: set[str]) -> list[str]:
+        return sorted(value)
+
+    def to_representation(self, instance: Article) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["categories"] = list(instance.categories)
+        return data
 
     def get_issues(self, article: Article) -> list[int]:
         """Only the linked issues of partners the caller sees (prefetched by the viewset)."""

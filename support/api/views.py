@@ -72,11 +72,19 @@ class IssueViewSet(
             assignee=data.get("assignee"),
         )  # fmt: skip
 
+    def get_object(self) -> PartnerIssue:
+        issue: PartnerIssue = super().get_object()
+        if self.request.method == "POST" and not services.may_work(
+            issue, acting_user(self.request)
+        ):
+            self.permission_denied(self.request)
+        return issue
+
     def _respond(self, issue: PartnerIssue) -> Response:
         return Response(self.get_serializer(issue).data)
 
     def _body(self, serializer_class: Any, request: Request) -> dict[str, Any]:
-        body = serializer_class(data=request.data)
+        body = serializer_class(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return dict(body.validated_data)
 

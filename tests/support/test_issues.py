@@ -268,3 +268,82 @@ def test_the_api_s_shared_comments_leave_out_internal_ones(partner, manager, as_
     assert [comment["body"] for comment in shared] == ["已安排补发"]
     resolved = client.post(f"/api/v1/issues/{issue.pk}/resolve/", {"resolution": "已补发"})
     assert resolved.json()["status"] == "resolved"
+
+
+def test_support_works_only_the_issues_assigned_to_them(partner, manager, support, as_user):
+    mine = opened(partner, assignee=support)
+    theirs = opened(partner)
+    client = as_user(support)
+    step = "support:issue_step"
+    assert client.post(reverse(step, args=[theirs.pk, "start"])).status_code == 403
+    assert client.get(theirs.get_absolute_url()).status_code == 200  # reads every issue
+    assert client.post(reverse(step, args=[mine.pk, "start"])).status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.status == IssueStatus.NEW
+
+
+def test_support_cannot_resolve_an_unassigned_issue_through_the_api(partner, support, as_api_user):
+    issue = opened(partner)
+    client = as_api_user(support)
+    response = client.post(f"/api/v1/issues/{issue.pk}/resolve/", {"resolution": "x"})
+    assert response.status_code == 403
+
+
+def test_the_api_assigns_only_people_who_may_work_the_partner(partner, outsider, specialist,
+                                                              manager, as_api_user):  # fmt: skip
+    issue = opened(partner)
+    client = as_api_user(manager)
+    refused = client.post(f"/api/v1/issues/{issue.pk}/assign/", {"assignee": outsider.pk})
+    assert refused.status_code == 400
+    done = client.post(f"/api/v1/issues/{issue.pk}/assign/", {"assignee": specialist.pk})
+    assert done.json()["assignee"] == specialist.pk
+
+
+def test_an_issue_near_its_sla_after_the_morning_digest_is_in_the_next_one(
+    partner, manager, time_machine
+):
+    """Opened at 15:00, it comes near its SLA at 15:00 on day 5: after that day's 08:00
+    digest. It is in the next morning's, and never again."""
+    from maintenance.services import create_adhoc_task
+
+    create_adhoc_task(partner, created_by=None, title="回访", due_on=date(2026, 10, 1),
+                      assignee=manager)  # an overdue task: a digest every morning  # fmt: skip
+    issue = opened(partner, at=day(0, 6))  # 15:00
+    for offset in range(1, 8):
+        for hour in (8, 16):
+            moment = day(offset).replace(hour=hour)
+            time_machine.move_to(moment)
+            reminders.sweep(now=moment)
+    found = [
+        (digest.for_date, item["kind"])
+        for digest in Digest.objects.filter(recipient=manager).order_by("for_date")
+        for item in digest.items
+        if item.get("issue") == issue.pk
+    ]
+    assert found == [(date(2026, 11, 8), "issue_near_sla")]
+
+
+def test_an_old_assignee_who_lost_the_partner_gets_no_issue_reminder(
+    partner, manager, colleague, specialist, vp, time_machine
+):
+    time_machine.move_to(T0)
+    issue = opened(partner, assignee=specialist)
+    partner.specialists.clear()  # taken off the partner
+    for offset in range(12):
+        sweep(date(2026, 11, 2) + timedelta(days=offset))
+    recipients = {
+        digest.recipient_id
+        for digest in Digest.objects.all()
+        for item in digest.items
+        if item.get("issue") == issue.pk
+    }
+    assert recipients == {vp.pk}
+
+
+def test_month_and_date_filters_out_of_range_answer_400(vp, as_user, as_api_user):
+    assert as_user(vp).get(reverse("surveys:results"), {"first": "0000-01"}).status_code == 200
+    assert as_api_user(vp).get("/api/v1/survey-results/", {"last": "9999-12"}).status_code == 400
+    assert as_api_user(vp).get("/api/v1/issue-kpis/", {"end": "9999-12-31"}).status_code == 400
+    page = as_user(vp).get(reverse("support:issue_kpis"), {"end": "9999-12-31"})
+    assert page.status_code == 200
+    assert "2099" in page.content.decode()

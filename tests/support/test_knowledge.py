@@ -84,20 +84,42 @@ def test_a_resolved_issue_becomes_an_article_in_one_step(partner, manager, as_us
         description="三季度返利少算了一档",
     )  # fmt: skip
     client = as_user(manager)
-    assert client.post(reverse("support:issue_write_up", args=[issue.pk])).status_code == 302
-    assert not Article.objects.exists()  # not resolved yet
+    url = reverse("support:issue_write_up", args=[issue.pk])
+    assert client.get(url).status_code == 302  # not resolved yet
     services.resolve_issue(issue, resolved_by=manager, resolution="重新核算后补发差额")
 
-    response = client.post(reverse("support:issue_write_up", args=[issue.pk]))
+    form = client.get(url).context["form"]
+    assert (form["title"].value(), form["problem"].value(), form["solution"].value()) == (
+        "返利计算有误", "三季度返利少算了一档", "重新核算后补发差额",
+    )  # fmt: skip
+    assert not Article.objects.exists()  # nothing shared before the writer saves
+    response = client.post(url, {"title": "返利少算一档", "problem": "阶梯返利少算",
+                                 "solution": "重新核算后补发差额", "tags": "返利",
+                                 "categories": ["rebate"]})  # fmt: skip
 
     written = Article.objects.get()
-    assert response["Location"] == reverse("support:article_update", args=[written.pk])
-    assert (written.title, written.problem, written.solution, written.categories) == (
-        "返利计算有误", "三季度返利少算了一档", "重新核算后补发差额", ["rebate"],
+    assert response["Location"] == written.get_absolute_url()
+    assert (written.title, written.categories, written.created_by) == (
+        "返利少算一档", ["rebate"], manager,
     )  # fmt: skip
     assert list(written.issues.all()) == [issue]
-    assert written.created_by == manager
     assert Article.objects.search("少算").get() == written
+    assert partner.events.filter(kind="article_written").count() == 1
+
+
+def test_the_api_refuses_unknown_article_categories_with_400(manager, as_api_user, db):
+    client = as_api_user(manager)
+    body = {"title": "案例", "problem": "问题", "solution": "办法"}
+    assert (
+        client.post("/api/v1/articles/", {**body, "categories": 5}, format="json").status_code
+        == 400
+    )
+    assert client.post("/api/v1/articles/", {**body, "categories": ["x"]},
+                       format="json").status_code == 400  # fmt: skip
+    created = client.post("/api/v1/articles/", {**body, "categories": ["rebate", "delivery"]},
+                          format="json")  # fmt: skip
+    assert created.status_code == 201
+    assert created.json()["categories"] == ["delivery", "rebate"]
 
 
 def test_an_article_lists_only_the_linked_issues_the_reader_sees(partner, outsider, as_user):

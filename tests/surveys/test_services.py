@@ -232,12 +232,15 @@ def test_a_low_score_reaches_the_owner_s_digest_once(partner, manager, now):
     assert found == [(date(2026, 11, 2), f"survey:{response.pk}", 1, 3)]
 
 
-def test_resending_gives_a_new_link_and_the_old_one_stops_working(partner, now):
+def test_resending_gives_a_new_link_and_the_old_one_stops_working(partner, now, time_machine):
     with_email(partner)
     survey, old_token = send_survey(partner)
+    with pytest.raises(ValidationError):  # its link still works
+        services.resend_survey(survey)
+    time_machine.move_to(now + timedelta(days=31))
 
     services.resend_survey(survey, email="new@example.com")
-    assert services.send_survey(survey.pk, now=now) is True
+    assert services.send_survey(survey.pk, now=now + timedelta(days=31)) is True
 
     assert mail.outbox[-1].to == ["new@example.com"]
     with pytest.raises(services.SurveyLinkError):
@@ -278,3 +281,37 @@ def test_a_question_added_later_is_asked_by_surveys_sent_from_then_on(partner, n
         services.submit_response(token, answers())
     response = services.submit_response(token, answers(others={str(extra["id"]): 4}))
     assert response.answers == {str(extra["id"]): 4}
+
+
+def test_a_low_score_is_kept_when_the_owner_no_longer_sees_the_partner(partner, manager, now):
+    with_email(partner)
+    _survey, token = send_survey(partner)
+    manager.is_active = False
+    manager.save()
+    response = services.submit_response(token, answers(satisfaction=1, recommend=2))
+    assert (response.needs_follow_up, response.follow_up_task) == (True, None)
+
+
+def test_a_low_score_after_the_day_s_digest_is_in_the_next_one_once(partner, manager, now):
+    """The owner's digest went out at 08:00 (an overdue task); the answer comes at 15:00."""
+    from maintenance.services import create_adhoc_task
+
+    with_email(partner)
+    create_adhoc_task(partner, created_by=None, title="回访", due_on=date(2026, 10, 1),
+                      assignee=manager)  # fmt: skip
+    _survey, token = send_survey(partner)
+    reminders.sweep(now=at(date(2026, 11, 3), 8))
+    services.submit_response(
+        token, answers(satisfaction=1, recommend=3), now=at(date(2026, 11, 3), 15)
+    )
+    for day in (date(2026, 11, 3), date(2026, 11, 4), date(2026, 11, 5)):
+        reminders.sweep(now=at(day, 8))
+        reminders.sweep(now=at(day, 21))
+
+    found = [
+        digest.for_date
+        for digest in Digest.objects.filter(recipient=manager).order_by("for_date")
+        for item in digest.items
+        if item["kind"] == ReminderKind.SURVEY_LOW_SCORE
+    ]
+    assert found == [date(2026, 11, 4)]
