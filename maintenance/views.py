@@ -25,6 +25,7 @@ from partners.choices import Tier
 from partners.views import StaffViewMixin
 from reminders.models import Team
 from reviews.summary import my_reviews
+from support.models import PartnerIssue
 
 from . import services
 from .choices import InteractionKind, TaskStatus
@@ -203,6 +204,11 @@ class MyTasksView(StaffViewMixin, TemplateView):
             "my_kpi": team.people.get(self.request.user.pk or 0),
             "team_kpi": team_kpi,
             **my_reviews(user, quarter=quarter, team_members=my_teams),
+            "my_issues": PartnerIssue.objects.visible_to(user)
+            .unresolved()
+            .filter(assignee=user)
+            .select_related("partner")
+            .order_by("due_at")[:50],
         }
 
 

@@ -26,6 +26,7 @@ from maintenance.models import MaintenanceTask
 from reviews.summary import partner_reviews
 from sales.performance import PartnerPerformance, partner_performance
 from support.models import PartnerIssue
+from surveys.models import SurveyResponse
 
 from . import exporting, services
 from .filtersets import PartnerFilterSet
@@ -145,6 +146,11 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             .select_related("assignee")
             .order_by("-created_at")[:10]
             if user.has_perm("support.view_partnerissue")
+            else None,
+            "survey_answers": SurveyResponse.objects.filter(partner=partner)
+            .select_related("survey")
+            .order_by("-submitted_at")[:6]
+            if user.has_perm("surveys.view_surveyresponse")
             else None,
             "assignees": people_who_see(partner),
             "can_edit": user.has_perm("partners.change_partner"),

@@ -347,3 +347,29 @@ def test_month_and_date_filters_out_of_range_answer_400(vp, as_user, as_api_user
     page = as_user(vp).get(reverse("support:issue_kpis"), {"end": "9999-12-31"})
     assert page.status_code == 200
     assert "2099" in page.content.decode()
+
+
+def test_the_partner_page_costs_the_same_queries_with_more_issues_and_answers(
+    partner, manager, as_user, django_assert_num_queries, time_machine
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from surveys import services as surveys
+    from tests.surveys.conftest import answers, send_survey, with_email
+
+    time_machine.move_to(T0)
+    with_email(partner)
+    _survey, token = send_survey(partner)
+    surveys.submit_response(token, answers(2, 3, "慢"))
+    opened(partner)
+    client = as_user(manager)
+    client.get(partner.get_absolute_url())
+    with CaptureQueriesContext(connection) as few:
+        client.get(partner.get_absolute_url())
+    for _ in range(4):
+        opened(partner)
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(partner.get_absolute_url()).content.decode()
+    assert page.count("到货延迟") >= 5
+    assert 'id="partner-satisfaction"' in page
