@@ -69,6 +69,13 @@ SUPPORT_WORK = [
     "support.change_article",
 ]
 
+TIERS_READ = [
+    "tiers.view_scoringmodel",
+    "tiers.view_evaluationrun",
+    "tiers.view_partnerscore",
+    "tiers.view_tierproposal",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CHANNEL_MANAGER: [
         "partners.view_partner",
@@ -92,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *REVIEWS_WORK,
         *SURVEYS_READ,
         *SUPPORT_WORK,
+        *TIERS_READ,
     ],
     Role.CHANNEL_SPECIALIST: [
         "partners.view_partner",
@@ -107,6 +115,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *REVIEWS_WORK,
         *SURVEYS_READ,
         *SUPPORT_WORK,
+        *TIERS_READ,
     ],
     Role.SUPPORT: [
         "partners.view_partner",
@@ -157,6 +166,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "surveys.change_surveyquestion",
         *SUPPORT_WORK,
         "support.delete_article",
+        *TIERS_READ,
+        "tiers.change_scoringmodel",
+        "tiers.run_evaluation",
+        "tiers.decide_tierproposal",
         "reminders.view_team",
         "reminders.add_team",
         "reminders.change_team",

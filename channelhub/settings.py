@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "reviews",
     "surveys",
     "support",
+    "tiers",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "issue-auto-close": {
         "task": "support.tasks.close_resolved_issues_task",
         "schedule": crontab(hour=3, minute=0),
+    },
+    "tier-evaluation": {
+        "task": "tiers.tasks.quarterly_evaluation_task",
+        "schedule": crontab(hour=1, minute=0),
     },
     "reminder-send": {
         "task": "reminders.tasks.send_reminders_task",

@@ -152,6 +152,7 @@ class PartnerDetailView(StaffViewMixin, TemplateView):
             .order_by("-submitted_at")[:6]
             if user.has_perm("surveys.view_surveyresponse")
             else None,
+            **tier_score_context(partner, user),
             "assignees": people_who_see(partner),
             "can_edit": user.has_perm("partners.change_partner"),
             "can_terminate": user.has_perm("partners.terminate_partner"),
@@ -173,6 +174,20 @@ def performance_chart_data(performance: PartnerPerformance) -> dict[str, Any]:
             for figures in performance.quarters
         ],
         "labels": {"net_sales": _("Net sales"), "target": _("Target")},
+    }
+
+
+def tier_score_context(partner: Partner, user: Any) -> dict[str, Any]:
+    """The partner's latest tier score, explained, and its latest proposal."""
+    from tiers.models import TierProposal
+    from tiers.views import explanation, latest_score
+
+    if not user.has_perm("tiers.view_partnerscore"):
+        return {}
+    score = latest_score(partner.pk)
+    return {
+        "tier_score": explanation(score) if score else None,
+        "tier_proposal": TierProposal.objects.filter(partner=partner).order_by("-pk").first(),
     }
 
 

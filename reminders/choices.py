@@ -18,6 +18,7 @@ class ReminderKind(models.TextChoices):
     SURVEY_LOW_SCORE = "survey_low_score", _("Low survey scores to follow up")
     ISSUE_NEAR_SLA = "issue_near_sla", _("Partner issues near their SLA")
     ISSUE_BREACHED = "issue_breached", _("Partner issues past their SLA")
+    TIER_CHANGED = "tier_changed", _("Tier changes of your partners")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -20,7 +20,7 @@ from accounts.roles import ROLES_SEEING_ALL_PARTNERS, Role
 from channelhub.lib.periods import local_midnight
 from maintenance.models import Interaction, MaintenanceTask
 from partners.choices import PartnerStatus
-from partners.models import Contact, Partner
+from partners.models import Contact, Partner, TierChange
 from reviews.choices import ReviewStatus
 from reviews.models import BusinessReview, ReviewAction
 from support.choices import CLOCK_RUNNING
@@ -418,6 +418,36 @@ def issues_near_and_past_sla(today: date, since: date, now: datetime) -> list[It
     return items
 
 
+def tier_changes(today: date, since: date, now: datetime) -> list[Item]:
+    """A partner's tier changed (an approved proposal or a manual change): to its owner,
+    once, in the first digest after it was recorded."""
+    changes = (
+        TierChange.objects.filter(
+            created_at__gte=local_midnight(since),
+            created_at__lt=local_midnight(today + timedelta(days=1)),
+        )
+        .exclude(partner__status=PartnerStatus.TERMINATED)
+        .filter(partner__owner__isnull=False)
+        .values("pk", "partner_id", "partner__legal_name", "partner__owner_id", "from_tier",
+                "to_tier", "effective_on")
+    )  # fmt: skip
+    return [
+        {
+            "kind": ReminderKind.TIER_CHANGED,
+            "key": f"tier_change:{row['pk']}",
+            "recipient": row["partner__owner_id"],
+            "partner": row["partner_id"],
+            "partner_name": row["partner__legal_name"],
+            "date": row["effective_on"],
+            "from_tier": row["from_tier"],
+            "to_tier": row["to_tier"],
+            "trigger": None,
+            "once": True,
+        }
+        for row in changes
+    ]
+
+
 COLLECTORS: list[Callable[[date, date, datetime], list[Item]]] = [
     tasks,
     follow_ups,
@@ -428,6 +458,7 @@ COLLECTORS: list[Callable[[date, date, datetime], list[Item]]] = [
     review_actions,
     low_survey_scores,
     issues_near_and_past_sla,
+    tier_changes,
 ]
 
 

@@ -20,6 +20,8 @@ from sales.services import set_target
 from support import services as issues
 from surveys import services as surveys
 from tests.factories import ContactFactory, SalesLineFactory
+from tiers import services as tiers
+from tiers.models import TierProposal
 
 PUBLIC = "public"  # reachable without login
 SIGNED_IN = "signed in"  # any signed-in user
@@ -110,6 +112,12 @@ ROUTES = {
     "support:article_create": STAFF,
     "support:article_detail": STAFF,
     "support:article_update": STAFF,
+    "tiers:proposal_list": STAFF,
+    "tiers:proposal_decide": STAFF,
+    "tiers:run_list": STAFF,
+    "tiers:run_start": STAFF,
+    "tiers:run_detail": STAFF,
+    "tiers:scoring_model": STAFF,
     "reminders:preferences": OWN,
     "reminders:team_list": STAFF,
     "reminders:team_create": STAFF,
@@ -181,6 +189,15 @@ ROUTES = {
     "issue-kpis": STAFF,
     "article-list": STAFF,
     "article-detail": STAFF,
+    "tierrun-list": STAFF,
+    "tierrun-detail": STAFF,
+    "tierscore-list": STAFF,
+    "tierscore-detail": PARTNER,
+    "tierproposal-list": STAFF,
+    "tierproposal-detail": PARTNER,
+    "tierproposal-approve": PARTNER,
+    "tierproposal-reject": PARTNER,
+    "tierproposal-decide": STAFF,
 }
 # Routes with a second URL argument besides `pk`, and the value the sweeps use.
 STEP_ARGUMENTS = {
@@ -192,12 +209,12 @@ STEP_ARGUMENTS = {
 STAFF_ROUTES_ON_AN_OBJECT = {
     "sales:category_update", "sales:product_update", "sales:sales_import_detail",
     "sales:sales_import_errors", "reminders:team_update", "surveys:question_update",
-    "support:article_detail", "support:article_update",
+    "support:article_detail", "support:article_update", "tiers:run_detail",
 }  # fmt: skip
 # API resources that are not a partner's rows (the catalogue, imports): not in the 404 sweep.
 NOT_PARTNER_RESOURCES = ("/api/v1/tags", "/api/v1/categories", "/api/v1/products",
                          "/api/v1/sales-imports", "/api/v1/tier-policies",
-                         "/api/v1/articles")  # fmt: skip
+                         "/api/v1/articles", "/api/v1/tier-runs")  # fmt: skip
 
 
 @pytest.fixture
@@ -238,7 +255,15 @@ def partner_rows(partner, settings, tmp_path):
         partner, opened_by=None, title="到货延迟", category="delivery", description="未到货",
         attachments=[SimpleUploadedFile("p.pdf", b"%PDF-1.4 photo")],
     )  # fmt: skip
+    run = tiers.run_evaluation(tiers.start_run(Quarter(2026, 4), started_by=None).pk)
+    score = run.scores.get(partner=partner)
+    proposal = TierProposal.objects.create(
+        run=run, partner=partner, score=score, from_tier=partner.tier, to_tier="core",
+        direction="up",
+    )  # fmt: skip
     return {
+        "/api/v1/tier-scores": score.pk,
+        "/api/v1/tier-proposals": proposal.pk,
         "/api/v1/issues": issue.pk,
         "support:issue_detail": issue.pk,
         "support:issue_step": issue.pk,
@@ -310,6 +335,10 @@ def _partner_urls(partner, rows):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/maintenance-tasks"]})
         elif name.startswith("review-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/reviews"]})
+        elif name.startswith("tierscore-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/tier-scores"]})
+        elif name.startswith("tierproposal-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/tier-proposals"]})
         elif name.startswith("issue-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/issues"]})
         elif name.startswith("survey-"):
@@ -358,7 +387,9 @@ def test_api_operations_are_all_known_routes():
                 "/api/v1/tier-policies/", "/api/v1/maintenance-timeliness/", "/api/v1/reviews/",
                 "/api/v1/review-actions/", "/api/v1/review-completion/", "/api/v1/surveys/",
                 "/api/v1/survey-responses/", "/api/v1/survey-results/",
-                "/api/v1/issues/", "/api/v1/articles/", "/api/v1/issue-kpis/"}  # fmt: skip
+                "/api/v1/issues/", "/api/v1/articles/", "/api/v1/issue-kpis/",
+                "/api/v1/tier-runs/", "/api/v1/tier-scores/",
+                "/api/v1/tier-proposals/"}  # fmt: skip
     for path in schema["paths"]:
         assert any(path.startswith(prefix) for prefix in prefixes), path
 

@@ -137,7 +137,7 @@ def test_the_partner_page_shows_the_table_and_chart_data(
 ):
     time_machine.move_to("2026-11-29 12:00 +08:00")
     client = as_user(manager)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(24):
         response = client.get(sold.get_absolute_url())
     body = response.content.decode()
     assert 'id="performance-table"' in body

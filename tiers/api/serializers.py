@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ..models import EvaluationRun, PartnerScore, TierProposal
+from ..views import explanation
+
+
+class RunSerializer(serializers.ModelSerializer):
+    period = serializers.CharField(help_text="The quarter evaluated at its start, e.g. 2026Q4.")
+
+    class Meta:
+        model = EvaluationRun
+        fields = ["id", "period", "year", "quarter", "status", "model", "total", "scored",
+                  "proposals", "error", "created_by", "created_at", "finished_at"]  # fmt: skip
+        read_only_fields = [f for f in fields if f != "period"]
+
+    def to_representation(self, instance: EvaluationRun) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["period"] = str(instance.period)
+        return data
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    """A partner's score in a run: each criterion's points (null: no data), weight share and
+    inputs, and `missing_for_next_tier` in the caller's language."""
+
+    missing_for_next_tier = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PartnerScore
+        fields = ["id", "run", "partner", "current_tier", "earned_tier", "score", "criteria",
+                  "proposed_tier", "missing_for_next_tier"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_missing_for_next_tier(self, score: PartnerScore) -> list[str]:
+        return list(explanation(score)["missing"])
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    score = ScoreSerializer(read_only=True)
+
+    class Meta:
+        model = TierProposal
+        fields = ["id", "run", "partner", "from_tier", "to_tier", "direction", "status",
+                  "score", "comment", "decided_by", "decided_at", "effective_on"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    effective_on = serializers.DateField(required=False)
+
+
+class RejectSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000)
+
+
+class DecideSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    effective_on = serializers.DateField(required=False)
