@@ -29,7 +29,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Max, Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -138,6 +138,37 @@ def app_import(path: Path) -> None:
         cwd=ROOT, check=True, capture_output=True, text=True,
     )  # fmt: skip
     app_import.peak_kib = int(result.stdout.strip().splitlines()[-1])  # type: ignore[attr-defined]
+
+
+def app_evaluation(quarter: str) -> tuple[float, int]:
+    """The tier engine's whole run for `quarter` in a child process (its own peak memory),
+    rolled back; returns (seconds of the run itself, peak KiB)."""
+    script = (
+        "import os, sys, time, django;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'channelhub.settings'); django.setup();"
+        "from django.db import transaction; from channelhub.lib.periods import Quarter;"
+        "from tiers.engine import evaluate_run; from tiers.models import EvaluationRun;"
+        "from tiers.services import scoring_model\n"
+        "class Rollback(Exception): pass\n"
+        "quarter = Quarter.parse(sys.argv[1])\n"
+        "try:\n"
+        " with transaction.atomic():\n"
+        "  run = EvaluationRun.objects.create(year=quarter.year, quarter=quarter.number,"
+        " model=scoring_model().snapshot())\n"
+        "  started = time.perf_counter(); evaluate_run(run)\n"
+        "  elapsed = time.perf_counter() - started\n"
+        "  raise Rollback\n"
+        "except Rollback: pass\n"
+        "peak = next(line.split()[1] for line in open('/proc/self/status')"
+        " if line.startswith('VmHWM'))\n"
+        "print(elapsed, peak)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, quarter], cwd=ROOT, check=True, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    elapsed, peak = result.stdout.strip().splitlines()[-1].split()
+    return float(elapsed), int(peak)
 
 
 QUARTERLY_SQL = """
@@ -312,6 +343,31 @@ def main() -> None:
     app = median_seconds(rolled_back(lambda: plan_quarter(coming)))
     sql = median_seconds(rolled_back(raw_sql_write(PLAN_SQL, plan_params)))
     report(f"plan the {coming} business reviews", app, sql, f"tiers {', '.join(tiers)}")
+
+    from tiers.engine import raw_inputs_sql
+
+    sql_text, sql_params = raw_inputs_sql(current)
+    bounds = Partner.objects.aggregate(low=Min("id"), high=Max("id"))
+    everyone = {**sql_params, "low": bounds["low"], "high": bounds["high"]}
+    runs = max(1, RUNS // 2)
+
+    def best_inputs() -> None:  # the same statement for everyone at once, JIT off like the app
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(sql_text, everyone)
+            cursor.fetchall()
+
+    sql = median_seconds(best_inputs, runs)
+    measured = [app_evaluation(str(current)) for _ in range(runs)]
+    app = statistics.median(elapsed for elapsed, _peak in measured)
+    peak = max(peak for _elapsed, peak in measured) / 1024
+    _seconds, empty_peak = app_evaluation(str(current - 12))  # a window with no sales lines
+    window_lines = SalesLine.objects.filter(
+        date__gte=(current - 8).start, date__lte=(current - 1).end
+    ).count()
+    report(f"tier evaluation, {Partner.objects.count()} partners", app, sql,
+           f"{window_lines} lines in the windows; peak {peak:.0f} MB vs {empty_peak / 1024:.0f} MB "
+           "with none")  # fmt: skip
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.csv"
