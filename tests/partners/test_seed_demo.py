@@ -67,6 +67,7 @@ def test_two_seeds_live_side_by_side(db):
 def test_the_demo_has_surveys_issues_and_knowledge_articles(db):
     from support.models import Article
     from surveys.results import survey_results
+    from tiers.models import EvaluationRun
 
     call_command("seed_demo", partners=60, seed=5, sales_lines=0, interactions=0)
 
@@ -83,3 +84,6 @@ def test_the_demo_has_surveys_issues_and_knowledge_articles(db):
     assert total.csat is not None
     call_command("seed_demo", partners=60, seed=5, sales_lines=0, interactions=0)
     assert Article.objects.count() == 6  # a second run adds nothing
+    assert (
+        EvaluationRun.objects.get().scored == Partner.objects.exclude(status="terminated").count()
+    )

@@ -10,6 +10,7 @@ from reviews.demo import seed_reviews
 from sales.demo import seed_sales
 from support.demo import seed_issues
 from surveys.demo import seed_surveys
+from tiers.demo import seed_evaluation
 
 
 class Command(BaseCommand):
@@ -105,6 +106,9 @@ class Command(BaseCommand):
                 else "Demo surveys and issues: already there."
             )
         )
+        proposals = seed_evaluation(today=timezone.localdate())
+        if proposals:
+            self.stdout.write(self.style.SUCCESS(f"Demo tier evaluation: {proposals} proposals."))
         if result.users_created:
             names = ", ".join(username for username, _name, _role in DEMO_USERS)
             self.stdout.write(f"Demo logins: {names} — password {DEMO_PASSWORD}")
