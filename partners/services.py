@@ -370,6 +370,9 @@ def change_tier(
         reason=reason,
         changed_by=changed_by,
     )
+    from tiers.services import supersede_open_proposals  # tiers builds on partners
+
+    supersede_open_proposals(locked.pk)
     record_event(
         locked,
         TimelineKind.TIER_CHANGED,

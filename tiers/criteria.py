@@ -5,8 +5,9 @@ quarters before the evaluation (the "window"), and their weighted mean.
 - Growth: g = (N − N₀) / N₀ in %, N₀ the four quarters before the window;
   clamp(50 + g, 0, 100) (+50 % or more → 100, −50 % or less → 0). No data when N₀ ≤ 0
   (growth undefined, product.md §4).
-- Target achievement: min(100, 100 × N / T), T the partner's targets of the window's
-  quarters. No data without a target.
+- Target achievement: min(100, 100 × N_T / T), T the partner's targets of the window's
+  quarters that have one (a year without a target is left out) and N_T the net sales of
+  those quarters. No data without a target.
 - Geographic coverage: min(100, 100 × provinces / full-points provinces), counting its own
   province and its coverage list.
 - Cooperation depth: mean of min(100, 100 × years / full years) — years since the
@@ -56,6 +57,7 @@ class Inputs:
     net_before: Decimal = Decimal(0)
     quarter_nets: list[Decimal] = field(default_factory=list)
     target: Decimal | None = None
+    target_net: Decimal = Decimal(0)  # net sales of the quarters that have a target
     provinces: int = 1
     years: Decimal = Decimal(0)
     categories: int = 0
@@ -82,7 +84,7 @@ class Inputs:
     def achievement_percent(self) -> Decimal | None:
         if self.target is None or self.target <= 0:
             return None
-        return self.net / self.target * HUNDRED
+        return self.target_net / self.target * HUNDRED
 
     @property
     def active_quarters(self) -> int:
@@ -207,7 +209,7 @@ def stored(inputs: Inputs, result: Result) -> dict[str, Any]:
         Criterion.NET_SALES: {"net": text(inputs.net)},
         Criterion.GROWTH: {"net": text(inputs.net), "net_before": text(inputs.net_before),
                            "growth_percent": text(inputs.growth_percent, "0.1")},
-        Criterion.TARGET: {"net": text(inputs.net), "target": text(inputs.target),
+        Criterion.TARGET: {"net": text(inputs.target_net), "target": text(inputs.target),
                            "achievement_percent": text(inputs.achievement_percent, "0.1")},
         Criterion.COVERAGE: {"provinces": inputs.provinces},
         Criterion.DEPTH: {"years": text(inputs.years, "0.1"), "categories": inputs.categories},

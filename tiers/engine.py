@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -70,7 +70,7 @@ def raw_inputs_sql(run_quarter: Quarter) -> tuple[str, dict[str, Any]]:
             f"THEN l.amount ELSE 0 END) AS n{index}"
         )
         target_sums.append(
-            f"CASE WHEN t.year = %(q{index}_year)s THEN t.q{quarter.number} ELSE 0 END"
+            f"SUM(CASE WHEN t.year = %(q{index}_year)s THEN t.q{quarter.number} END) AS t{index}"
         )
     params["years"] = sorted({quarter.year for quarter in quarters})
     year_list = ", ".join(f"%(year_{n})s" for n in range(len(params["years"])))
@@ -79,7 +79,7 @@ def raw_inputs_sql(run_quarter: Quarter) -> tuple[str, dict[str, Any]]:
     sql = f"""
     SELECT p.id, p.tier, p.province, p.coverage, p.cooperation_start_date,
            s.net, s.net_before, s.n1, s.n2, s.n3, s.n4, s.categories,
-           t.target, i.interactions, r.review_total, r.review_count,
+           t.t1, t.t2, t.t3, t.t4, i.interactions, r.review_total, r.review_count,
            v.satisfaction_total, v.satisfaction_count, v.promoters, v.detractors,
            v.recommend_count, x.resolved, x.sla_met, x.complaints, x.issues
     FROM {_table(Partner)} p
@@ -98,7 +98,7 @@ def raw_inputs_sql(run_quarter: Quarter) -> tuple[str, dict[str, Any]]:
         GROUP BY l.partner_id
     ) s ON s.partner_id = p.id
     LEFT JOIN (
-        SELECT t.partner_id, SUM({" + ".join(target_sums)}) AS target
+        SELECT t.partner_id, {", ".join(target_sums)}
         FROM {_table(SalesTarget)} t
         WHERE t.partner_id BETWEEN %(low)s AND %(high)s AND t.category_id IS NULL
           AND t.year IN ({year_list})
@@ -150,18 +150,23 @@ def raw_inputs_sql(run_quarter: Quarter) -> tuple[str, dict[str, Any]]:
 
 
 def _decimal(value: Any) -> Decimal:
-    return Decimal(0) if value is None else Decimal(value)
+    """A sum from the database as exact cents (SQLite sums decimals as floats)."""
+    return Decimal(0) if value is None else criteria.quantize(Decimal(str(value)))
 
 
 def inputs_from_row(row: dict[str, Any], window_end: date) -> criteria.Inputs:
     coverage = row["coverage"]
     if isinstance(coverage, str):
         coverage = json.loads(coverage or "[]")
+    quarter_nets = [_decimal(row[f"n{n}"]) for n in range(1, 5)]
+    targeted = [n for n in range(1, 5) if row[f"t{n}"] is not None]
     return criteria.Inputs(
         net=_decimal(row["net"]),
         net_before=_decimal(row["net_before"]),
-        quarter_nets=[_decimal(row[f"n{n}"]) for n in range(1, 5)],
-        target=None if row["target"] is None else Decimal(row["target"]),
+        quarter_nets=quarter_nets,
+        # A quarter without a target (its year has none) is left out of both sides.
+        target=sum((_decimal(row[f"t{n}"]) for n in targeted), Decimal(0)) if targeted else None,
+        target_net=sum((quarter_nets[n - 1] for n in targeted), Decimal(0)),
         provinces=len({row["province"], *(coverage or [])}),
         years=criteria.years_between(_as_date(row["cooperation_start_date"]), window_end),
         categories=int(row["categories"] or 0),
@@ -262,16 +267,18 @@ def evaluate_run(run: EvaluationRun) -> EvaluationRun:
         for low, high in _batches(bounds["low"], bounds["high"]):
             with transaction.atomic():
                 rows = _rows(sql, {**params, "low": low, "high": high})
-                below_before = _below_counts(earlier, low, high)
+                earned_before = _earlier_tiers(earlier, low, high)
                 scores = [
-                    _score(run, row, window_end, grace_start, len(earlier), below_before, averages)
+                    _score(run, row, window_end, grace_start, len(earlier), earned_before, averages)
                     for row in rows
                 ]
                 insert_rows(PartnerScore, scores)
                 scored += len(scores)
-                EvaluationRun.objects.filter(pk=run.pk).update(scored=scored)
+                EvaluationRun.objects.filter(pk=run.pk).update(
+                    scored=scored, heartbeat_at=timezone.now()
+                )
     with transaction.atomic():
-        TierProposal.objects.filter(status=ProposalStatus.OPEN).exclude(run=run).update(
+        TierProposal.objects.filter(status=ProposalStatus.OPEN, run_id__lt=run.pk).update(
             status=ProposalStatus.SUPERSEDED
         )
         created = _create_proposals(run)
@@ -283,20 +290,22 @@ def evaluate_run(run: EvaluationRun) -> EvaluationRun:
     return run
 
 
-def _below_counts(runs: list[int], low: int, high: int) -> dict[int, int]:
+def _earlier_tiers(runs: list[int], low: int, high: int) -> dict[int, list[str]]:
+    """The tiers the partners earned in the earlier runs (judged against their tier now,
+    not the one they had then: a partner just demoted starts counting again)."""
     if not runs:
         return {}
-    counts: dict[int, int] = defaultdict(int)
-    for partner_id in PartnerScore.objects.filter(
-        run_id__in=runs, partner_id__gte=low, partner_id__lte=high, is_below=True
-    ).values_list("partner_id", flat=True):
-        counts[partner_id] += 1
-    return counts
+    earned: dict[int, list[str]] = defaultdict(list)
+    for partner_id, tier in PartnerScore.objects.filter(
+        run_id__in=runs, partner_id__gte=low, partner_id__lte=high
+    ).values_list("partner_id", "earned_tier"):
+        earned[partner_id].append(tier)
+    return earned
 
 
 def _score(
     run: EvaluationRun, row: dict[str, Any], window_end: date, grace_start: date,
-    history: int, below_before: dict[int, int], averages: Averages,
+    history: int, earned_before: dict[int, list[str]], averages: Averages,
 ) -> PartnerScore:  # fmt: skip
     inputs = inputs_from_row(row, window_end)
     result = criteria.evaluate(inputs, run.model)
@@ -311,7 +320,12 @@ def _score(
     elif is_below:
         needed = run.model["demote_after"] - 1
         settled = _as_date(row["cooperation_start_date"]) <= grace_start
-        if settled and history >= needed and below_before.get(row["id"], 0) >= needed:
+        below_before = sum(
+            1
+            for tier in earned_before.get(row["id"], [])
+            if criteria.rank(tier) < criteria.rank(current)
+        )
+        if settled and history >= needed and below_before >= needed:
             proposed = earned
     return PartnerScore(
         run=run, partner_id=row["id"], current_tier=current, earned_tier=earned,
@@ -331,8 +345,11 @@ def _create_proposals(run: EvaluationRun) -> int:
             if criteria.rank(proposed) > criteria.rank(current)
             else Direction.DOWN,
         )  # fmt: skip
-        for score_id, partner_id, current, proposed in PartnerScore.objects.filter(run=run)
+        for score_id, partner_id, current, proposed in PartnerScore.objects.filter(
+            run=run, partner__tier=F("current_tier")
+        )
         .exclude(proposed_tier="")
+        .exclude(partner__tier_proposals__status=ProposalStatus.APPROVED)
         .values_list("pk", "partner_id", "current_tier", "proposed_tier")
         .iterator(chunk_size=5000)
     ]

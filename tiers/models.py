@@ -122,6 +122,7 @@ class EvaluationRun(models.Model):
     proposals = models.PositiveIntegerField(_("proposals"), default=0)
     tier_averages = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )

@@ -6,11 +6,12 @@ on its effective date."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from channelhub.lib.periods import Quarter
 from partners.services import change_tier
 
 from .choices import ProposalStatus, RunStatus
-from .models import EvaluationRun, ScoringModel, TierProposal
+from .models import EvaluationRun, PartnerScore, ScoringModel, TierProposal
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -39,10 +40,20 @@ def update_scoring_model(model: ScoringModel, *, changed_by: User | None) -> Sco
     return model
 
 
+STALE_AFTER = timedelta(minutes=30)  # a run whose worker died: no progress for this long
+FIRST_QUARTER = Quarter(2000, 1)
+
+
 @transaction.atomic
 def start_run(quarter: Quarter, *, started_by: User | None) -> EvaluationRun:
     """Queue an evaluation of every partner at the start of `quarter` (over the four
-    quarters before it); the Celery task runs it once this transaction commits."""
+    quarters before it); the Celery task runs it once this transaction commits. One run at
+    a time: starts are serialised on the scoring model's row, and a run without progress
+    for STALE_AFTER (its worker died) no longer blocks."""
+    if not FIRST_QUARTER <= quarter <= Quarter.of(timezone.localdate()):
+        raise ValidationError({"quarter": _("Evaluate this quarter or an earlier one.")})
+    ScoringModel.objects.select_for_update().filter(pk=scoring_model().pk).first()
+    _abandon_stale_runs()
     if EvaluationRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise ValidationError(_("An evaluation is already running."))
     run = EvaluationRun.objects.create(
@@ -55,13 +66,31 @@ def start_run(quarter: Quarter, *, started_by: User | None) -> EvaluationRun:
     return run
 
 
+def _abandon_stale_runs() -> None:
+    cutoff = timezone.now() - STALE_AFTER
+    EvaluationRun.objects.filter(
+        Q(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff)
+        | Q(status=RunStatus.QUEUED, created_at__lt=cutoff)
+    ).update(status=RunStatus.FAILED, error=_("Abandoned: no progress for 30 minutes."))
+
+
 def run_evaluation(run_id: int) -> EvaluationRun:
-    """What the task does: score the run; a failure is recorded on it, never silent."""
+    """What the task does: claim the run (queued, or running without progress: a worker
+    died and the task was redelivered — its partial scores are dropped), score it; a
+    failure is recorded on it, never silent."""
     from .engine import evaluate_run
 
+    now = timezone.now()
+    claimed = (
+        EvaluationRun.objects.filter(pk=run_id)
+        .filter(Q(status=RunStatus.QUEUED)
+                | Q(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
+        .update(status=RunStatus.RUNNING, heartbeat_at=now, scored=0, error="")
+    )  # fmt: skip
     run = EvaluationRun.objects.get(pk=run_id)
-    if run.status != RunStatus.QUEUED:
+    if not claimed:
         return run
+    PartnerScore.objects.filter(run=run).delete()
     try:
         return evaluate_run(run)
     except Exception as error:
@@ -92,7 +121,7 @@ def _locked_open(proposals: Iterable[TierProposal]) -> list[TierProposal]:
     ids = [proposal.pk for proposal in proposals]
     locked = list(
         TierProposal.objects.select_for_update(of=("self",))
-        .select_related("partner", "score", "run")
+        .select_related("partner", "score", "score__run", "run")
         .filter(pk__in=ids)
         .order_by("pk")
     )
@@ -174,3 +203,10 @@ def apply_due_proposals(today: date) -> int:
     for proposal in due:
         _apply(proposal)
     return len(due)
+
+
+def supersede_open_proposals(partner_id: int) -> int:
+    """A tier changed by hand: the partner's open proposal was made for its old tier."""
+    return TierProposal.objects.filter(partner_id=partner_id, status=ProposalStatus.OPEN).update(
+        status=ProposalStatus.SUPERSEDED
+    )

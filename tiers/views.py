@@ -99,6 +99,7 @@ class RunListView(StaffViewMixin, TemplateView):
         runs = EvaluationRun.objects.select_related("created_by")
         return {
             **super().get_context_data(**kwargs),
+            "sees_all": getattr(self.request.user, "sees_all_partners", False),
             "page": Paginator(runs, PAGE_SIZE).get_page(self.request.GET.get("page")),
             "form": RunForm(initial={"quarter": str(Quarter.of(timezone.localdate()))}),
         }
@@ -159,6 +160,8 @@ class RunDetailView(StaffViewMixin, TemplateView):
             "by_tier": by_tier,
             "by_region": by_region,
             "open": proposals.filter(status=ProposalStatus.OPEN).count(),
+            "visible_proposals": proposals.count(),
+            "sees_all": getattr(self.request.user, "sees_all_partners", False),
         }
 
 
@@ -170,7 +173,7 @@ class ProposalListView(StaffViewMixin, TemplateView):
         request = self.request
         data = request.GET.copy()
         latest = EvaluationRun.objects.filter(status=RunStatus.DONE).first()
-        if not data.get("run") and latest is not None:
+        if not data.get("run") and not data.get("partner") and latest is not None:
             data["run"] = str(latest.pk)
         if "status" not in data:
             data["status"] = ProposalStatus.OPEN
@@ -203,7 +206,7 @@ class ProposalDecideView(StaffViewMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         back = posted_next(request, reverse("tiers:proposal_list"))
         form = DecisionForm(request.POST)
-        ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdigit()]
+        ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdecimal()]
         chosen = list(TierProposal.objects.visible_to(request.user).filter(pk__in=ids))
         if not form.is_valid() or not chosen:
             messages.error(request, _("Tick the proposals and choose a decision."))

@@ -225,3 +225,31 @@ def test_the_partner_page_explains_the_score_and_what_is_missing(
     assert "61.61" in card
     assert "13.39" in card  # points short of core (75)
     assert card.count("<tr") == 10  # the header and the nine criteria
+
+
+def test_a_year_without_a_target_is_left_out_of_the_achievement(manager, time_machine):
+    """Targets for 2026 only (1 000 000 a quarter): the window's 2026 quarters hold
+    1 500 000 + 500 000 − 250 000 of sales against 3 000 000; 2025Q4's sales do not count."""
+    partner = PartnerFactory(owner=manager, tier=Tier.REGULAR)
+    for day, amount in [
+        (date(2025, 11, 10), "1000000"),
+        (date(2026, 2, 10), "1500000"),
+        (date(2026, 5, 10), "500000"),
+    ]:
+        SalesLineFactory(partner=partner, date=day, net_amount=Decimal(amount))
+    SalesLineFactory(
+        partner=partner,
+        date=date(2026, 8, 10),
+        net_amount=Decimal("250000"),
+        doc_type="credit_note",
+        credited_doc_number="X",
+    )
+    set_target(partner, year=2026, amount=Decimal("4000000"), set_by=None)
+    time_machine.move_to("2026-10-20 10:00 +08:00")
+    score = PartnerScore.objects.get(run=evaluate(), partner=partner)
+    assert score.criteria["target"]["inputs"] == {
+        "net": "1750000.00",
+        "target": "3000000.00",
+        "achievement_percent": "58.3",
+    }
+    assert points(score, "target") == Decimal("58.33")

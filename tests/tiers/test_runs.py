@@ -202,3 +202,82 @@ def test_a_failing_run_is_recorded(db, monkeypatch):
         services.run_evaluation(run.pk)
     run.refresh_from_db()
     assert (run.status, run.error) == (RunStatus.FAILED, "RuntimeError: disk full")
+
+
+def _earlier(partner, quarter, *, was, earned):
+    """An earlier finished run in which the partner, then `was`, earned `earned`."""
+    from tiers.models import PartnerScore
+
+    run = EvaluationRun.objects.create(
+        year=quarter.year,
+        quarter=quarter.number,
+        model=services.scoring_model().snapshot(),
+        status=RunStatus.DONE,
+    )
+    PartnerScore.objects.create(
+        run=run,
+        partner=partner,
+        current_tier=was,
+        earned_tier=earned,
+        score=Decimal("50"),
+        criteria={},
+        is_below=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("earned_before", "demoted"), [(Tier.REGULAR, False), (Tier.POTENTIAL, True)]
+)
+def test_evaluations_below_count_against_the_tier_the_partner_has_now(
+    manager, time_machine, earned_before, demoted
+):
+    """Just demoted core → regular (it earned `earned_before` then): a demotion from regular
+    needs two evaluations below regular, not below core."""
+    time_machine.move_to(at(date(2026, 10, 2)))
+    partner = idle(manager, tier=Tier.REGULAR)
+    _earlier(partner, Q3, was=Tier.CORE, earned=earned_before)
+    run = evaluate(Q4)
+    assert bool(proposals(run)) is demoted
+
+
+def test_a_future_quarter_cannot_be_evaluated(vp, time_machine):
+    time_machine.move_to(at(date(2026, 10, 2)))
+    with pytest.raises(ValidationError):
+        services.start_run(Quarter(2027, 1), started_by=vp)
+    with pytest.raises(ValidationError):
+        services.start_run(Quarter(1999, 4), started_by=vp)
+
+
+def test_a_run_whose_worker_died_is_taken_over_and_does_not_block(manager, time_machine):
+    now = at(date(2026, 10, 2))
+    time_machine.move_to(now)
+    idle(manager)
+    stuck = services.start_run(Q4, started_by=None)
+    alive = EvaluationRun.objects.filter(pk=stuck.pk)
+    alive.update(status=RunStatus.RUNNING, heartbeat_at=now - timedelta(minutes=10))
+    with pytest.raises(ValidationError):  # progress 10 minutes ago: it still runs
+        services.start_run(Q4, started_by=None)
+    assert services.run_evaluation(stuck.pk).status == RunStatus.RUNNING  # not run twice
+    alive.update(heartbeat_at=now - timedelta(hours=1))  # the worker died an hour ago
+    redelivered = services.run_evaluation(stuck.pk)  # the task again, redelivered
+    assert (redelivered.status, redelivered.scored) == (RunStatus.DONE, 1)
+
+
+def test_a_stale_queued_run_is_abandoned_by_the_next_start(vp, time_machine):
+    time_machine.move_to(at(date(2026, 10, 2), 8))
+    never_ran = services.start_run(Q4, started_by=vp)
+    time_machine.move_to(at(date(2026, 10, 2), 10))
+    services.start_run(Q4, started_by=vp)
+    never_ran.refresh_from_db()
+    assert never_ran.status == RunStatus.FAILED
+
+
+def test_a_manual_tier_change_supersedes_the_open_proposal(manager, vp, time_machine):
+    from partners.services import change_tier
+
+    time_machine.move_to(at(date(2026, 10, 2)))
+    rising = star(manager)
+    proposal = evaluate().tier_proposals.get()
+    change_tier(rising, to_tier=Tier.POTENTIAL, changed_by=vp, reason="合同调整")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.SUPERSEDED

@@ -20,6 +20,11 @@ class RunSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: EvaluationRun) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["period"] = str(instance.period)
+        request = self.context.get("request")
+        if not getattr(getattr(request, "user", None), "sees_all_partners", False):
+            # company-wide counts say how big other portfolios are: progress only
+            data.update(total=None, scored=None, proposals=None, error="")
+            data["percent_done"] = instance.percent_done
         return data
 
 

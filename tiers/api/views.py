@@ -17,6 +17,7 @@ from channelhub.lib.requests import acting_user
 from partners.api.views import HasPermission
 
 from .. import services
+from ..choices import RunStatus
 from ..filtersets import ProposalFilterSet, ScoreFilterSet
 from ..models import EvaluationRun, PartnerScore, TierProposal
 from .serializers import (
@@ -64,6 +65,7 @@ class ScoreViewSet(NotFoundBeforeForbiddenMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[PartnerScore]:
         return (
             PartnerScore.objects.visible_to(self.request.user)
+            .filter(run__status=RunStatus.DONE)
             .select_related("run")
             .order_by("-run_id", "partner_id")
         )
