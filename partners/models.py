@@ -219,7 +219,10 @@ class TierChange(models.Model):
         verbose_name = _("tier change")
         verbose_name_plural = _("tier changes")
         ordering = ["-effective_on", "-created_at"]
-        indexes = [models.Index(fields=["partner", "-effective_on"], name="tierchange_partner")]
+        indexes = [
+            models.Index(fields=["partner", "-effective_on"], name="tierchange_partner"),
+            models.Index(fields=["created_at"], name="tierchange_recorded"),  # the digest
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner}: {self.from_tier or '—'} → {self.to_tier} ({self.effective_on})"

@@ -419,10 +419,11 @@ def issues_near_and_past_sla(today: date, since: date, now: datetime) -> list[It
 
 
 def tier_changes(today: date, since: date, now: datetime) -> list[Item]:
-    """A partner's tier changed (an approved proposal or a manual change): to its owner,
-    once, in the first digest after it was recorded."""
+    """A partner's tier changed (an approved proposal or a manual change; not the tier a
+    new partner starts in): to its owner, once, in the first digest after it was recorded."""
     changes = (
-        TierChange.objects.filter(
+        TierChange.objects.exclude(from_tier="")
+        .filter(
             created_at__gte=local_midnight(since),
             created_at__lt=local_midnight(today + timedelta(days=1)),
         )

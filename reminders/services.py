@@ -101,6 +101,7 @@ def build_digests(today: date, *, hour: int, now: datetime) -> int:
         else []
     )
     digests = []
+    once_keys_of: dict[int, list[str]] = {}
     for user in recipients:
         preference = preferences.get(user.pk)
         own = [
@@ -111,6 +112,7 @@ def build_digests(today: date, *, hour: int, now: datetime) -> int:
         ]
         if not own:
             continue
+        once_keys_of[user.pk] = [item["key"] for item in own if item.get("once")]
         totals: dict[str, int] = {}
         shown: list[dict[str, Any]] = []
         for item in sorted(own, key=lambda item: (str(item["kind"]), str(item["date"]))):
@@ -134,7 +136,7 @@ def build_digests(today: date, *, hour: int, now: datetime) -> int:
             )
         )
     created = Digest.objects.bulk_create(digests, ignore_conflicts=True)
-    _record_receipts(today, [digest.recipient_id for digest in digests])
+    _record_receipts(today, once_keys_of)
     return len(created)
 
 
@@ -146,19 +148,22 @@ def _is_new(item: dict[str, Any], since: date, announced: bool) -> bool:
     return item["trigger"] is None or item["trigger"] > since
 
 
-def _record_receipts(today: date, recipients: list[int]) -> None:
-    """The `once` items of today's stored digests (whichever of two racing sweeps stored
-    them) are announced: never again to the same recipient."""
-    stored = Digest.objects.filter(for_date=today, recipient__in=recipients).values_list(
-        "recipient_id", "items"
+def _record_receipts(today: date, once_keys: dict[int, list[str]]) -> None:
+    """Every `once` item of today's digests is announced — listed or counted in it — and
+    never goes to the same recipient again. Written for the recipients whose digest for
+    today is stored (by this sweep or a racing one, which saw the same items)."""
+    stored = set(
+        Digest.objects.filter(for_date=today, recipient__in=list(once_keys)).values_list(
+            "recipient_id", flat=True
+        )
     )
     receipts = [
-        ReminderReceipt(recipient_id=recipient, key=item["key"], for_date=today)
-        for recipient, shown in stored
-        for item in shown
-        if item.get("once")
+        ReminderReceipt(recipient_id=recipient, key=key, for_date=today)
+        for recipient, keys in once_keys.items()
+        if recipient in stored
+        for key in keys
     ]
-    ReminderReceipt.objects.bulk_create(receipts, ignore_conflicts=True)
+    ReminderReceipt.objects.bulk_create(receipts, ignore_conflicts=True, batch_size=5000)
 
 
 def _send_hour(preference: ReminderPreference | None) -> int:

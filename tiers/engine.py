@@ -36,6 +36,7 @@ from .choices import Direction, ProposalStatus, RunStatus
 from .models import EvaluationRun, PartnerScore, TierProposal
 
 BATCH = 10_000
+PROPOSAL_CHUNK = 2000
 PROMOTER, DETRACTOR_MAX = 9, 6
 
 
@@ -334,24 +335,29 @@ def _score(
 
 
 def _create_proposals(run: EvaluationRun) -> int:
-    proposals = [
-        TierProposal(
-            run=run,
-            partner_id=partner_id,
-            score_id=score_id,
-            from_tier=current,
-            to_tier=proposed,
-            direction=Direction.UP
-            if criteria.rank(proposed) > criteria.rank(current)
-            else Direction.DOWN,
-        )  # fmt: skip
-        for score_id, partner_id, current, proposed in PartnerScore.objects.filter(
-            run=run, partner__tier=F("current_tier")
-        )
+    """This run's proposals from its scores, written in chunks (memory holds one chunk):
+    only for partners still in the tier they were scored in, and none over an approved
+    change waiting for its date."""
+    rows = (
+        PartnerScore.objects.filter(run=run, partner__tier=F("current_tier"))
         .exclude(proposed_tier="")
         .exclude(partner__tier_proposals__status=ProposalStatus.APPROVED)
         .values_list("pk", "partner_id", "current_tier", "proposed_tier")
-        .iterator(chunk_size=5000)
-    ]
-    bulk_create_with_history(proposals, TierProposal, batch_size=2000)
-    return len(proposals)
+        .order_by("pk")
+    )
+    created = 0
+    chunk: list[TierProposal] = []
+    for score_id, partner_id, current, proposed in rows.iterator(chunk_size=PROPOSAL_CHUNK):
+        up = criteria.rank(proposed) > criteria.rank(current)
+        chunk.append(
+            TierProposal(
+                run=run, partner_id=partner_id, score_id=score_id, from_tier=current,
+                to_tier=proposed, direction=Direction.UP if up else Direction.DOWN,
+            )
+        )  # fmt: skip
+        if len(chunk) == PROPOSAL_CHUNK:
+            created += len(bulk_create_with_history(chunk, TierProposal))
+            chunk = []
+    if chunk:
+        created += len(bulk_create_with_history(chunk, TierProposal))
+    return created

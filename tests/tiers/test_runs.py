@@ -281,3 +281,27 @@ def test_a_manual_tier_change_supersedes_the_open_proposal(manager, vp, time_mac
     change_tier(rising, to_tier=Tier.POTENTIAL, changed_by=vp, reason="合同调整")
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.SUPERSEDED
+
+
+def test_a_new_partner_s_first_tier_is_not_announced_but_a_change_is(manager, vp, time_machine):
+    time_machine.move_to(at(date(2026, 10, 2)))
+    partner = idle(manager)
+    TierChange.objects.create(
+        partner=partner,
+        from_tier="",
+        to_tier=Tier.REGULAR,
+        effective_on=date(2026, 10, 2),
+        reason="新建",
+    )
+    from partners.services import change_tier
+
+    change_tier(partner, to_tier=Tier.CORE, changed_by=vp, reason="战略客户")
+    reminders.sweep(now=at(date(2026, 10, 2), 20), as_of=date(2026, 10, 2))
+    reminders.sweep(now=at(date(2026, 10, 3), 20), as_of=date(2026, 10, 3))
+    items = [
+        (item["from_tier"], item["to_tier"], digest.for_date)
+        for digest in Digest.objects.filter(recipient=manager)
+        for item in digest.items
+        if item["kind"] == ReminderKind.TIER_CHANGED
+    ]
+    assert items == [(Tier.REGULAR, Tier.CORE, date(2026, 10, 2))]

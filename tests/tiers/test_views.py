@@ -132,3 +132,16 @@ def test_the_api_starts_a_run_for_the_vp_only(
     assert created.status_code == 201
     assert created.json()["status"] == "queued"
     assert as_api_user(vp).post("/api/v1/tier-runs/", {"period": "2026Q9"}).status_code == 400
+
+
+def test_the_proposal_list_costs_a_fixed_number_of_queries(
+    manager, vp, as_user, time_machine, django_assert_max_num_queries
+):
+    time_machine.move_to(at(date(2026, 10, 2)))
+    for _ in range(6):
+        star(manager)
+    evaluate()
+    client = as_user(vp)
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("tiers:proposal_list")).content.decode()
+    assert page.count('name="proposal"') == 6
