@@ -241,6 +241,19 @@ DUE_ITEMS_SQL = """
     SELECT 'review_action', coalesce(a.owner_user_id, r.manager_id), a.partner_id, a.due_on
     FROM reviews_reviewaction a JOIN reviews_businessreview r ON r.id = a.review_id
     WHERE a.status = 'open' AND a.due_on IN (%(today)s::date + 3, %(today)s::date - 1)
+    UNION ALL
+    SELECT 'survey_low', p.owner_id, s.partner_id, s.submitted_at::date
+    FROM surveys_surveyresponse s JOIN partners_partner p ON p.id = s.partner_id
+    WHERE s.needs_follow_up AND s.submitted_at >= %(since)s::date
+    UNION ALL
+    SELECT 'issue_sla', coalesce(i.assignee_id, p.owner_id), i.partner_id, i.due_at::date
+    FROM support_partnerissue i JOIN partners_partner p ON p.id = i.partner_id
+    WHERE i.status IN ('new', 'in_progress', 'reopened')
+      AND i.due_at <= %(today)s::date + 3 AND i.due_at >= %(today)s::date - 31
+    UNION ALL
+    SELECT 'tier_changed', p.owner_id, t.partner_id, t.effective_on
+    FROM partners_tierchange t JOIN partners_partner p ON p.id = t.partner_id
+    WHERE t.from_tier <> '' AND t.created_at >= %(since)s::date
 """
 
 # A quarter's review plan in one statement: every partner due a review gets one.
