@@ -252,19 +252,29 @@ def upcoming_reviews(today: date, since: date, now: datetime) -> list[Item]:
     return items
 
 
-def _pairs_that_see(pairs: set[tuple[int, Any]], owners: dict[int, Any]) -> set[tuple[int, Any]]:
+def _seeing_everything() -> dict[int, set[str]]:
+    """{user id: role names} of the active users who see every partner."""
+    users: dict[int, set[str]] = defaultdict(set)
+    for pk, role in User.objects.filter(
+        Q(is_superuser=True) | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS), is_active=True
+    ).values_list("pk", "groups__name"):
+        users[pk].add(role)
+    return users
+
+
+def _pairs_that_see(
+    pairs: set[tuple[int, Any]], owners: dict[int, Any], everywhere: Any = None
+) -> set[tuple[int, Any]]:
     """The (partner id, user id) pairs whose user sees the partner today: its owner (from
-    `owners`), a specialist on it, or someone who sees every partner. Two queries."""
+    `owners`), a specialist on it, or someone who sees every partner. Two queries (one when
+    `everywhere` is given)."""
     specialists = set(
         Partner.specialists.through.objects.filter(
             partner_id__in={partner for partner, _user in pairs}
         ).values_list("partner_id", "user_id")
     )
-    everywhere = set(
-        User.objects.filter(
-            Q(is_superuser=True) | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS), is_active=True
-        ).values_list("pk", flat=True)
-    )
+    if everywhere is None:
+        everywhere = _seeing_everything()
     return {
         (partner, user)
         for partner, user in pairs
@@ -402,11 +412,11 @@ def issues_near_and_past_sla(today: date, since: date, now: datetime) -> list[It
     rows = list(issues)
     if not rows:
         return []
-    vps = set(
-        User.objects.filter(is_active=True, groups__name=Role.SALES_VP).values_list("pk", flat=True)
-    )
+    everywhere = _seeing_everything()
+    vps = {pk for pk, roles in everywhere.items() if Role.SALES_VP in roles}
     wanted = {(row["partner_id"], row["assignee_id"] or row["partner__owner_id"]) for row in rows}
-    seeing = _pairs_that_see(wanted, {row["partner_id"]: row["partner__owner_id"] for row in rows})
+    owners = {row["partner_id"]: row["partner__owner_id"] for row in rows}
+    seeing = _pairs_that_see(wanted, owners, everywhere)
     items = []
     for row in rows:
         worker = row["assignee_id"] or row["partner__owner_id"]
