@@ -1,0 +1,326 @@
+"""The rebate engine (rebates.md §3): one result per (rule evaluated, partner, period).
+
+The partner's lines are aggregated in the database — one statement per computation over
+the period's lines (and the prior year's, for growth rules), grouped by partner, category,
+day and document type — then each rule takes its lines (filters, window, exclusive groups)
+and the arithmetic runs in `Decimal` with one half-up rounding at the end (step 10)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+
+from partners.models import Partner
+from sales.models import Category, SalesLine
+
+from .periods import RebatePeriod, year_before
+from .rules import Rule
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+DEFAULT_MULTIPLIERS = {"core": Decimal("1.20"), "regular": Decimal("1.00"),
+                       "potential": Decimal("0.80")}  # fmt: skip
+
+
+def half_up(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Result:
+    rule: str
+    partner_id: int
+    partner_code: str
+    amount: Decimal = ZERO
+    reason: str = "ok"
+    measure: Decimal | None = None
+    base: Decimal | None = None
+    prior: Decimal | None = None
+    factor: Decimal = Decimal(1)
+    thresholds: list[str] = field(default_factory=list)
+    rate_percent: Decimal | None = None
+    raw: Decimal | None = None
+    multiplier: Decimal = Decimal(1)
+    capped: bool = False
+    lines: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "partner": self.partner_code, "amount": str(self.amount),
+            "reason": self.reason,
+            "measure": None if self.measure is None else str(self.measure),
+            "base": None if self.base is None else str(self.base),
+            "rate_percent": None if self.rate_percent is None else str(self.rate_percent),
+            "multiplier": str(self.multiplier), "capped": self.capped,
+            "factor": str(self.factor), "prior": None if self.prior is None else str(self.prior),
+            "thresholds": self.thresholds, "raw": None if self.raw is None else str(self.raw),
+            "lines": self.lines,
+        }  # fmt: skip
+
+
+@dataclass
+class Bucket:
+    """Lines of one partner, category, day and document type, summed."""
+
+    category_id: int
+    day: date
+    credit: bool
+    amount: Decimal
+    quantity: Decimal
+    count: int
+
+    def signed(self) -> tuple[Decimal, Decimal]:
+        sign = -1 if self.credit else 1
+        return sign * self.amount, sign * self.quantity
+
+
+def window(rule: Rule, period: RebatePeriod) -> tuple[date, date] | None:
+    """W = the period ∩ the rule's validity; None when the rule is not evaluated."""
+    if rule.period_type != period.granularity:
+        return None
+    start, end = max(period.start, rule.valid_from), min(period.end, rule.valid_to)
+    return (start, end) if start <= end else None
+
+
+class CategoryFilter:
+    def __init__(self, rule: Rule, paths: dict[str, str], path_of: dict[int, str]) -> None:
+        self.include = [paths[code] for code in rule.categories]
+        self.exclude = [paths[code] for code in rule.exclude_categories]
+        self.descendants = rule.include_descendants
+        self.path_of = path_of
+
+    def _in(self, path: str, roots: list[str]) -> bool:
+        if self.descendants:
+            return any(path.startswith(root) for root in roots)
+        return path in roots
+
+    def accepts(self, category_id: int) -> bool:
+        path = self.path_of[category_id]
+        if self.exclude and self._in(path, self.exclude):
+            return False
+        return not self.include or self._in(path, self.include)
+
+
+def compute(
+    rules: list[Rule],
+    period: RebatePeriod,
+    *,
+    partners: QuerySet[Partner],
+    multipliers: dict[str, Decimal] | None = None,
+    targets: dict[tuple[int, str], Decimal] | None = None,
+    as_of: date | None = None,
+) -> list[Result]:
+    """Every evaluated rule's result for every partner of `partners`."""
+    multipliers = {**DEFAULT_MULTIPLIERS, **(multipliers or {})}
+    targets = targets or {}
+    evaluated = [(rule, w) for rule in rules if (w := window(rule, period)) is not None]
+    if not evaluated:
+        return []
+    spans = [w for _rule, w in evaluated]
+    spans += [(year_before(w[0]), year_before(w[1])) for rule, w in evaluated
+              if rule.kind == "growth"]  # fmt: skip
+    buckets = _buckets(partners, min(s for s, _e in spans), max(e for _s, e in spans))
+    categories = list(Category.objects.values_list("pk", "code", "path"))
+    paths = {code: path for _pk, code, path in categories}
+    path_of = {pk: path for pk, _code, path in categories}
+    filters = {rule.code: CategoryFilter(rule, paths, path_of) for rule, _w in evaluated}
+    results = []
+    fields = ("pk", "code", "tier", "cooperation_start_date")
+    for partner in partners.order_by("code").values(*fields):
+        taken: dict[str, set[int]] = defaultdict(set)  # per exclusive group: buckets taken
+        ordered = sorted(evaluated, key=lambda item: _group_order(item[0]))
+        by_rule = {}
+        for rule, w in ordered:
+            by_rule[rule.code] = _one(
+                rule, w, partner, buckets.get(partner["pk"], []), filters[rule.code], taken,
+                multipliers, targets, as_of,
+            )  # fmt: skip
+        results += [by_rule[rule.code] for rule, _w in evaluated]
+    return results
+
+
+def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
+    """Grouped rules first, inside a group the higher priority, then the earlier created."""
+    return (rule.exclusive_group == "", rule.exclusive_group, -rule.priority, rule.order)
+
+
+def _buckets(partners: QuerySet[Partner], start: date, end: date) -> dict[int, list[Bucket]]:
+    rows = (
+        SalesLine.objects.filter(partner__in=partners, date__gte=start, date__lte=end)
+        .values("partner_id", "category_id", "date", "doc_type")
+        .annotate(amount=Sum("net_amount"), quantity=Sum("quantity"), count=Count("id"))
+        .order_by()
+    )
+    found: dict[int, list[Bucket]] = defaultdict(list)
+    for row in rows:
+        found[row["partner_id"]].append(
+            Bucket(row["category_id"], row["date"], row["doc_type"] == "credit_note",
+                   Decimal(str(row["amount"])), Decimal(str(row["quantity"])), row["count"])
+        )  # fmt: skip
+    return found
+
+
+def _sums(buckets: list[Bucket]) -> tuple[Decimal, Decimal, int]:
+    amount = quantity = ZERO
+    count = 0
+    for bucket in buckets:
+        signed_amount, signed_quantity = bucket.signed()
+        amount += signed_amount
+        quantity += signed_quantity
+        count += bucket.count
+    return amount, quantity, count
+
+
+def _scaled(value: Decimal, active: int, days: int) -> Decimal:
+    return half_up(value * active / days) if active != days else value
+
+
+def _one(
+    rule: Rule, w: tuple[date, date], partner: dict[str, Any], buckets: list[Bucket],
+    accepts: CategoryFilter, taken: dict[str, set[int]], multipliers: dict[str, Decimal],
+    targets: dict[tuple[int, str], Decimal], as_of: date | None,
+) -> Result:  # fmt: skip
+    result = Result(rule.code, partner["pk"], partner["code"])
+    joined: date = partner["cooperation_start_date"]
+    # 1. Eligibility
+    if rule.eligible_tiers and partner["tier"] not in rule.eligible_tiers:
+        result.reason = "tier_not_eligible"
+        return result
+    if joined > w[1]:
+        result.reason = "not_active"
+        return result
+    # 2. Lines: inside W (up to as_of), through the filters, not taken by the group
+    last = min(w[1], as_of) if as_of else w[1]
+    gone = taken[rule.exclusive_group] if rule.exclusive_group else set()
+    mine = [
+        (index, bucket) for index, bucket in enumerate(buckets)
+        if w[0] <= bucket.day <= last and index not in gone and accepts.accepts(bucket.category_id)
+    ]  # fmt: skip
+    if rule.exclusive_group:  # it passed step 1: it takes its lines, even if it pays 0
+        gone.update(index for index, _bucket in mine)
+    net_amount, net_quantity, result.lines = _sums([bucket for _i, bucket in mine])
+    # 3.
+    measure = net_amount if rule.measure == "amount" else net_quantity
+    result.measure, result.base = measure, net_amount
+    # 4.
+    if net_amount <= 0 or measure <= 0 or (rule.kind == "per_unit" and net_quantity <= 0):
+        result.reason = "no_positive_sales"
+        return result
+    # 5. Pro-rating (thresholds, minimum, targets only)
+    days = (w[1] - w[0]).days + 1
+    active = days
+    if rule.prorate_new_partners and joined > w[0]:
+        active = (w[1] - joined).days + 1
+    result.factor = Decimal(active) / Decimal(days) if active != days else Decimal(1)
+    # 6. Gate
+    if rule.min_measure is not None and measure < _scaled(rule.min_measure, active, days):
+        result.reason = "below_minimum"
+        return result
+    # 7. Raw amount
+    raw = _raw(rule, result, measure, net_amount, net_quantity, active, days, w, buckets,
+               accepts, partner, targets)  # fmt: skip
+    if raw is None:
+        return result
+    result.raw = raw
+    # 8–10
+    if rule.use_tier_multiplier:
+        result.multiplier = multipliers.get(partner["tier"], Decimal(1))
+    value = raw * result.multiplier
+    if rule.cap_amount is not None and value > rule.cap_amount:
+        value, result.capped = rule.cap_amount, True
+    result.amount = half_up(value)
+    return result
+
+
+def _raw(
+    rule: Rule, result: Result, measure: Decimal, base: Decimal, quantity: Decimal,
+    active: int, days: int, w: tuple[date, date], buckets: list[Bucket],
+    accepts: CategoryFilter, partner: dict[str, Any], targets: dict[tuple[int, str], Decimal],
+) -> Decimal | None:  # fmt: skip
+    """Step 7; None when the result is 0 with a reason already set."""
+    if rule.kind == "flat":
+        result.rate_percent = rule.rate_percent
+        return base * rule.rate_percent / HUNDRED  # type: ignore[operator]
+    if rule.kind == "per_unit":
+        return quantity * rule.unit_amount  # type: ignore[operator]
+    if rule.kind == "volume_tiered":
+        scaled = [(_scaled(threshold, active, days), rate) for threshold, rate in rule.tiers]
+        result.thresholds = [str(threshold) for threshold, _rate in scaled]
+        reached = [index for index, (threshold, _rate) in enumerate(scaled) if threshold <= measure]
+        if not reached:
+            result.reason = "below_first_tier"
+            return None
+        result.rate_percent = scaled[reached[-1]][1]
+        if rule.tier_mode == "retroactive":
+            return base * result.rate_percent / HUNDRED
+        total = ZERO
+        for index, (threshold, rate) in enumerate(scaled):
+            upper = scaled[index + 1][0] if index + 1 < len(scaled) else None
+            band = (measure if upper is None else min(measure, upper)) - threshold
+            total += rate / HUNDRED * max(ZERO, band)
+        return total
+    if rule.kind == "growth":
+        prior_start, prior_end = year_before(w[0]), year_before(w[1])
+        prior_buckets = [b for b in buckets if prior_start <= b.day <= prior_end
+                         and accepts.accepts(b.category_id)]  # fmt: skip
+        prior_amount, prior_quantity, _count = _sums(prior_buckets)
+        prior = prior_amount if rule.measure == "amount" else prior_quantity
+        result.prior = prior
+        if prior <= 0:
+            if rule.zero_base_policy == "no_rebate":
+                result.reason = "no_base"
+                return None
+            prior = ZERO
+            reached = [i for i, (growth, _r) in enumerate(rule.growth_tiers) if growth <= HUNDRED]
+        else:
+            reached = [
+                index for index, (growth, _rate) in enumerate(rule.growth_tiers)
+                if (measure - prior) * HUNDRED >= growth * prior
+            ]  # fmt: skip
+        if not reached:
+            result.reason = "below_first_tier"
+            return None
+        result.rate_percent = rule.growth_tiers[reached[-1]][1]
+        payout = base if rule.growth_payout_base == "current_total" else max(ZERO, measure - prior)
+        return payout * result.rate_percent / HUNDRED
+    # target
+    target = targets.get((partner["pk"], rule.code))
+    if target is None:
+        result.reason = "no_base"
+        return None
+    scaled_target = half_up(target * active / days)
+    result.thresholds = [str(scaled_target)]
+    reached = [
+        index for index, (achievement, _rate) in enumerate(rule.achievement_tiers)
+        if measure * HUNDRED >= achievement * scaled_target
+    ]  # fmt: skip
+    if not reached:
+        result.reason = "below_first_tier"
+        return None
+    result.rate_percent = rule.achievement_tiers[reached[-1]][1]
+    return base * result.rate_percent / HUNDRED
+
+
+def settlement(
+    results: list[Result], settled: dict[tuple[str, int], Decimal]
+) -> list[dict[str, Any]]:
+    """rebates.md §4: delta = amount now − what was settled; nothing where it is 0."""
+    rows = []
+    for result in results:
+        delta = result.amount - settled.get((result.rule, result.partner_id), ZERO)
+        if delta != 0:
+            rows.append({"rule": result.rule, "partner": result.partner_code, "delta": str(delta)})
+    return rows
+
+
+def totals(results: list[Result], codes: list[str]) -> dict[str, str]:
+    sums = dict.fromkeys(codes, ZERO)
+    for result in results:
+        sums[result.partner_code] += result.amount
+    return {code: str(half_up(amount)) for code, amount in sums.items()}

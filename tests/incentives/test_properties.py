@@ -1,0 +1,107 @@
+"""Invariants of the rebate arithmetic (rebates.md §3–4), over generated inputs: the
+engine's per-(rule, partner) step run on generated day-buckets of lines."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incentives import engine
+from incentives.engine import Bucket, Result
+from incentives.rules import parse_rule
+
+Q1 = (date(2025, 1, 1), date(2025, 3, 31))
+PARTNER = {"pk": 1, "code": "P1", "tier": "regular", "cooperation_start_date": date(2023, 1, 1)}
+
+
+class Everything:
+    def accepts(self, category_id):
+        return True
+
+
+money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2000000"), places=2)
+buckets = st.lists(
+    st.builds(
+        Bucket,
+        category_id=st.just(1),
+        day=st.integers(0, 89).map(lambda n: Q1[0] + timedelta(days=n)),
+        credit=st.booleans(),
+        amount=money,
+        quantity=st.decimals(min_value=0, max_value=1000, places=3),
+        count=st.just(1),
+    ),
+    max_size=12,
+)
+# A rebate ladder: thresholds ascending and rates that do not fall as sales grow.
+tier_lists = st.lists(
+    st.tuples(st.integers(0, 3_000_000), st.decimals(min_value=0, max_value=20, places=2)),
+    min_size=1,
+    max_size=5,
+    unique_by=lambda pair: pair[0],
+).map(
+    lambda pairs: [
+        [str(threshold), str(rate)]
+        for threshold, rate in zip(
+            sorted(t for t, _r in pairs), sorted(r for _t, r in pairs), strict=True
+        )
+    ]
+)
+
+
+def run(rule_fields, lines, *, tier="regular"):
+    rule = parse_rule(
+        {
+            "code": "R",
+            "period_type": "quarter",
+            "valid_from": "2025-01-01",
+            "valid_to": "2025-12-31",
+            **rule_fields,
+        }
+    )
+    partner = {**PARTNER, "tier": tier}
+    return engine._one(
+        rule, Q1, partner, lines, Everything(), {}, engine.DEFAULT_MULTIPLIERS, {}, None
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(tiers=tier_lists, lines=buckets)
+def test_retroactive_pays_at_least_incremental_for_the_same_tiers(tiers, lines):
+    retro = run({"kind": "volume_tiered", "tiers": tiers}, lines)
+    incremental = run({"kind": "volume_tiered", "tiers": tiers, "tier_mode": "incremental"}, lines)
+    assert retro.amount >= incremental.amount
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=buckets,
+    kind=st.sampled_from(["flat", "per_unit", "volume_tiered"]),
+    tiers=tier_lists,
+    cap=st.one_of(st.none(), money.map(str)),
+    tier=st.sampled_from(["core", "regular", "potential"]),
+)
+def test_an_amount_is_never_negative_and_never_over_its_cap(lines, kind, tiers, cap, tier):
+    fields = {"flat": {"rate_percent": "3"}, "per_unit": {"unit_amount": "5.00"},
+              "volume_tiered": {"tiers": tiers}}[kind]  # fmt: skip
+    result = run({"kind": kind, **fields, **({"cap_amount": cap} if cap else {})}, lines,
+                 tier=tier)  # fmt: skip
+    assert result.amount >= 0
+    assert result.amount == result.amount.quantize(Decimal("0.01"))
+    if cap:
+        assert result.amount <= Decimal(cap)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=st.decimals(min_value=0, max_value=10_000_000, places=2),
+    earlier=st.lists(st.decimals(min_value=-100_000, max_value=100_000, places=2), max_size=4),
+)
+def test_settling_twice_writes_nothing_and_settlements_add_up_to_the_amount(amount, earlier):
+    result = Result("R", 1, "P1", amount=amount)
+    settled = {("R", 1): sum(earlier, Decimal(0))}
+    lines = engine.settlement([result], settled)
+    delta = Decimal(lines[0]["delta"]) if lines else Decimal(0)
+    assert sum(earlier, Decimal(0)) + delta == amount  # the settlement lines sum to the amount
+    settled[("R", 1)] += delta
+    assert engine.settlement([result], settled) == []  # settling again writes nothing
