@@ -123,7 +123,7 @@ def compute(
     if not evaluated:
         return []
     spans = [w for _rule, w in evaluated]
-    spans += [(year_before(w[0]), year_before(w[1])) for rule, w in evaluated
+    spans += [(year_before(w[0]), year_before(w[1], end=True)) for rule, w in evaluated
               if rule.kind == "growth"]  # fmt: skip
     buckets = _buckets(partners, min(s for s, _e in spans), max(e for _s, e in spans))
     categories = list(Category.objects.values_list("pk", "code", "path"))
@@ -161,7 +161,8 @@ def _buckets(partners: QuerySet[Partner], start: date, end: date) -> dict[int, l
     for row in rows:
         found[row["partner_id"]].append(
             Bucket(row["category_id"], row["date"], row["doc_type"] == "credit_note",
-                   Decimal(str(row["amount"])), Decimal(str(row["quantity"])), row["count"])
+                   half_up(Decimal(str(row["amount"]))),  # SQLite sums decimals as floats
+                   Decimal(str(row["quantity"])).quantize(Decimal("0.001")), row["count"])
         )  # fmt: skip
     return found
 
@@ -178,7 +179,8 @@ def _sums(buckets: list[Bucket]) -> tuple[Decimal, Decimal, int]:
 
 
 def _scaled(value: Decimal, active: int, days: int) -> Decimal:
-    return half_up(value * active / days) if active != days else value
+    """t' = quantize(t × active_days / window_days, 0.01, half-up), f never rounded."""
+    return half_up(value * active / days)
 
 
 def _one(
@@ -266,7 +268,7 @@ def _raw(
             total += rate / HUNDRED * max(ZERO, band)
         return total
     if rule.kind == "growth":
-        prior_start, prior_end = year_before(w[0]), year_before(w[1])
+        prior_start, prior_end = year_before(w[0]), year_before(w[1], end=True)
         prior_buckets = [b for b in buckets if prior_start <= b.day <= prior_end
                          and accepts.accepts(b.category_id)]  # fmt: skip
         prior_amount, prior_quantity, _count = _sums(prior_buckets)
@@ -308,14 +310,24 @@ def _raw(
 
 
 def settlement(
-    results: list[Result], settled: dict[tuple[str, int], Decimal]
+    results: list[Result],
+    settled: dict[tuple[str, int], Decimal],
+    codes: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """rebates.md §4: delta = amount now − what was settled; nothing where it is 0."""
+    """rebates.md §4: delta = amount now − what was settled; nothing where it is 0. What
+    was settled for a (rule, partner) without a result now is clawed back whole."""
     rows = []
+    seen = set()
     for result in results:
-        delta = result.amount - settled.get((result.rule, result.partner_id), ZERO)
+        key = (result.rule, result.partner_id)
+        seen.add(key)
+        delta = result.amount - settled.get(key, ZERO)
         if delta != 0:
             rows.append({"rule": result.rule, "partner": result.partner_code, "delta": str(delta)})
+    for (rule, partner_id), amount in settled.items():
+        if (rule, partner_id) not in seen and amount != 0:
+            code = (codes or {}).get(partner_id, str(partner_id))
+            rows.append({"rule": rule, "partner": code, "delta": str(-amount)})
     return rows
 
 

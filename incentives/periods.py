@@ -28,6 +28,8 @@ class RebatePeriod:
                 {"period": f"period: {text!r} is not YYYY-Qn, YYYY-MM, YYYY-Hn or YYYY"}
             )
         year, part = int(match[1]), match[2]
+        if year < 1:
+            raise ValidationError({"period": f"period: {text!r} has no such year"})
         if part is None:
             return cls(text, "year", date(year, 1, 1), date(year, 12, 31))
         if part.startswith("Q"):
@@ -44,10 +46,11 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def year_before(day: date) -> date:
-    """The same day a year earlier: 29 Feb → 28 Feb; a month's last day → that month's last
-    day a year earlier (so 28 Feb 2025 → 29 Feb 2024)."""
-    if day == _month_end(day.year, day.month):
+def year_before(day: date, *, end: bool = False) -> date:
+    """The same day a year earlier: 29 Feb → 28 Feb; a window's `end` on its month's last
+    day → that month's last day a year earlier (so an end on 28 Feb 2025 → 29 Feb 2024; a
+    start on 28 Feb 2025 stays 28 Feb 2024)."""
+    if end and day == _month_end(day.year, day.month):
         return _month_end(day.year - 1, day.month)
     if (day.month, day.day) == (2, 29):
         return date(day.year - 1, 2, 28)

@@ -115,6 +115,16 @@ def _codes(data: dict[str, Any], name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _tiers(data: dict[str, Any]) -> tuple[str, ...]:
+    tiers = _codes(data, "eligible_tiers")
+    unknown = set(tiers) - {"core", "regular", "potential"}
+    if unknown:
+        raise _error(
+            "eligible_tiers", f"eligible_tiers: unknown tier(s) {', '.join(sorted(unknown))}"
+        )
+    return tiers
+
+
 def _flag(data: dict[str, Any], name: str, default: bool) -> bool:
     value = data.get(name, default)
     if not isinstance(value, bool):
@@ -147,7 +157,7 @@ def parse_rule(data: dict[str, Any], *, order: int = 0) -> Rule:
         categories=_codes(data, "categories"),
         include_descendants=_flag(data, "include_descendants", True),
         exclude_categories=_codes(data, "exclude_categories"),
-        eligible_tiers=_codes(data, "eligible_tiers"),
+        eligible_tiers=_tiers(data),
         use_tier_multiplier=_flag(data, "use_tier_multiplier", True),
         prorate_new_partners=_flag(data, "prorate_new_partners", True),
         growth_tiers=_pairs(data, "growth_tiers", signed_first=True),

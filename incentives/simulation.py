@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from partners.choices import PartnerType, Province, Tier
 from partners.models import Partner
@@ -32,13 +32,34 @@ class _Rollback(Exception):
     pass
 
 
-def _no_floats(text: str) -> Decimal:
-    raise CaseError(f"a float ({text}) where a decimal string is expected")
+ROW_KEYS = {
+    "categories": ({"code", "parent"}, {"code"}),
+    "partners": ({"code", "tier", "joined_on"}, {"code", "tier", "joined_on"}),
+    "lines": ({"partner", "doc_type", "date", "category", "product", "quantity", "net_amount"},
+              {"partner", "doc_type", "date", "category", "quantity", "net_amount"}),
+    "targets": ({"partner", "rule", "period", "amount"}, {"partner", "rule", "period", "amount"}),
+    "settled": ({"partner", "rule", "period", "amount"}, {"partner", "rule", "period", "amount"}),
+}  # fmt: skip
+
+
+class _Float(str):
+    """A JSON number with a fraction: refused wherever the case is read."""
+
+
+def _floats(value: Any, where: str) -> None:
+    if isinstance(value, _Float):
+        raise CaseError(f"{where}: a float ({value}) where a decimal string is expected")
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _floats(inner, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            _floats(inner, f"{where}[{index}]")
 
 
 def load(text: str) -> dict[str, Any]:
     try:
-        case = json.loads(text, parse_float=_no_floats)
+        case = json.loads(text, parse_float=_Float)
     except json.JSONDecodeError as error:
         raise CaseError(f"not JSON: {error}") from error
     if not isinstance(case, dict):
@@ -49,16 +70,45 @@ def load(text: str) -> dict[str, Any]:
     for key in ("period", "partners", "rules", "lines"):
         if key not in case:
             raise CaseError(f"missing key: {key}")
+    for key, value in case.items():
+        if key not in ("expected", "why"):  # those two are ignored
+            _floats(value, key)
+    if not isinstance(case["period"], str):
+        raise CaseError("period: a string such as 2025-Q1")
+    for key, (allowed, required) in ROW_KEYS.items():
+        rows = case.get(key) or []
+        if not isinstance(rows, list):
+            raise CaseError(f"{key}: a list")
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise CaseError(f"{key}[{index}]: an object")
+            if set(row) - allowed:
+                raise CaseError(
+                    f"{key}[{index}]: unknown key(s) {', '.join(sorted(set(row) - allowed))}"
+                )
+            if required - set(row):
+                raise CaseError(f"{key}[{index}]: missing {', '.join(sorted(required - set(row)))}")
+    if not isinstance(case["rules"], list):
+        raise CaseError("rules: a list")
     return case
 
 
-def _decimal(value: Any, where: str) -> Decimal:
-    if not isinstance(value, str):
+def _decimal(value: Any, where: str, *, places: int | None = None,
+             positive: bool = False) -> Decimal:  # fmt: skip
+    if not isinstance(value, str) or isinstance(value, _Float):
         raise CaseError(f"{where}: give a decimal as a string")
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except Exception as error:
         raise CaseError(f"{where}: {value!r} is not a decimal") from error
+    if not number.is_finite():
+        raise CaseError(f"{where}: {value!r} is not a finite decimal")
+    if places is not None and (number < 0 or number != number.quantize(Decimal(1).scaleb(-places))
+                               or abs(number) >= Decimal(10) ** (14 - places)):  # fmt: skip
+        raise CaseError(f"{where}: {value!r} must be ≥ 0 with at most {places} decimals")
+    if positive and number <= 0:
+        raise CaseError(f"{where}: must be > 0")
+    return number
 
 
 def _date(value: Any, where: str) -> date:
@@ -78,6 +128,8 @@ def simulate(text: str) -> dict[str, Any]:
             raise _Rollback
     except _Rollback:
         pass
+    except (ValidationError, IntegrityError, DataError) as error:  # a value the tables refuse
+        raise CaseError(f"a value the database refuses: {error}") from error
     return output
 
 
@@ -87,9 +139,16 @@ def _run(case: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as error:
         raise CaseError("; ".join(error.messages)) from error
     as_of = _date(case["as_of"], "as_of") if case.get("as_of") else None
+    given = case.get("multipliers")
+    if given is not None and not isinstance(given, dict):
+        raise CaseError("multipliers: an object of tier → multiplier")
+    if given and set(given) - set(Tier.values):
+        raise CaseError(
+            f"multipliers: unknown tier(s) {', '.join(sorted(set(given) - set(Tier.values)))}"
+        )
     multipliers = {tier: _decimal(value, f"multipliers.{tier}")
-                   for tier, value in (case.get("multipliers") or {}).items()}  # fmt: skip
-    if case.get("multipliers") is not None:  # a tier left out gets 1.00
+                   for tier, value in (given or {}).items()}  # fmt: skip
+    if given is not None:  # a tier left out gets 1.00
         multipliers = {tier: multipliers.get(tier, Decimal("1.00")) for tier in Tier.values}
     categories = _categories(case.get("categories") or [])
     partners = _partners(case["partners"])
@@ -122,7 +181,9 @@ def _run(case: dict[str, Any]) -> dict[str, Any]:
             raise CaseError(f"targets[{index}].rule: unknown rule {row.get('rule')!r}")
         if row.get("period") != case["period"]:
             continue
-        targets[partner.pk, row["rule"]] = _decimal(row.get("amount"), f"targets[{index}].amount")
+        targets[partner.pk, row["rule"]] = _decimal(
+            row.get("amount"), f"targets[{index}].amount", positive=True
+        )
     settled: dict[tuple[str, int], Decimal] = {}
     for index, row in enumerate(case.get("settled") or []):
         partner = _ref(partners, row.get("partner"), f"settled[{index}].partner")
@@ -144,7 +205,7 @@ def _run(case: dict[str, Any]) -> dict[str, Any]:
         "period": case["period"],
         "results": [result.as_json() for result in results],
         "totals": engine.totals(results, list(partners)),
-        "settlement": engine.settlement(results, settled),
+        "settlement": engine.settlement(results, settled, code_of),
     }
 
 
@@ -157,17 +218,30 @@ def _ref(found: dict[str, Any], code: Any, where: str) -> Any:
 def _categories(rows: list[dict[str, Any]]) -> dict[str, Category]:
     from sales.services import save_category
 
-    made: dict[str, Category] = {}
+    parent_of: dict[str, Any] = {}
     for index, row in enumerate(rows):
-        code, parent = row.get("code"), row.get("parent")
-        if not isinstance(code, str) or code in made:
-            raise CaseError(f"categories[{index}].code: missing or repeated")
-        if parent is not None and parent not in made:
+        code = row.get("code")
+        if not isinstance(code, str) or not 0 < len(code) <= 26 or code in parent_of:
+            raise CaseError(f"categories[{index}].code: missing, repeated or over 26 characters")
+        parent_of[code] = row.get("parent")
+    for index, parent in enumerate(parent_of.values()):
+        if parent is not None and parent not in parent_of:
             raise CaseError(f"categories[{index}].parent: unknown category {parent!r}")
-        made[code] = save_category(
-            Category(code=PREFIX + code, name=code, parent=made[parent] if parent else None),
-            saved_by=None,
-        )
+    made: dict[str, Category] = {}
+    while len(made) < len(parent_of):  # parents first, whatever the file's order
+        ready = [
+            code
+            for code, parent in parent_of.items()
+            if code not in made and (parent is None or parent in made)
+        ]
+        if not ready:
+            raise CaseError("categories: the parents form a cycle")
+        for code in ready:
+            parent = parent_of[code]
+            made[code] = save_category(
+                Category(code=PREFIX + code, name=code, parent=made[parent] if parent else None),
+                saved_by=None,
+            )
     return made
 
 
@@ -175,12 +249,12 @@ def _partners(rows: list[dict[str, Any]]) -> dict[str, Partner]:
     made: dict[str, Partner] = {}
     for index, row in enumerate(rows):
         code = row.get("code")
-        if not isinstance(code, str) or code in made:
-            raise CaseError(f"partners[{index}].code: missing or repeated")
+        if not isinstance(code, str) or not 0 < len(code) <= 26 or code in made:
+            raise CaseError(f"partners[{index}].code: missing, repeated or over 26 characters")
         if row.get("tier") not in Tier.values:
             raise CaseError(f"partners[{index}].tier: one of {', '.join(Tier.values)}")
         made[code] = Partner.objects.create(
-            code=f"{PREFIX}{code}"[:30], legal_name=f"{PREFIX}{code}", tier=row["tier"],
+            code=f"{PREFIX}{code}", legal_name=f"{PREFIX}{code}", tier=row["tier"],
             partner_type=PartnerType.DISTRIBUTOR, province=Province.GUANGDONG,
             cooperation_start_date=_date(row.get("joined_on"), f"partners[{index}].joined_on"),
         )  # fmt: skip
@@ -200,8 +274,8 @@ def _lines(rows: list[dict[str, Any]], partners: dict[str, Partner],
             date=_date(row.get("date"), f"{where}.date"),
             partner=_ref(partners, row.get("partner"), f"{where}.partner"),
             category=_ref(categories, row.get("category"), f"{where}.category"),
-            quantity=_decimal(row.get("quantity", "0"), f"{where}.quantity"),
-            net_amount=_decimal(row.get("net_amount"), f"{where}.net_amount"),
+            quantity=_decimal(row.get("quantity"), f"{where}.quantity", places=3),
+            net_amount=_decimal(row.get("net_amount"), f"{where}.net_amount", places=2),
             credited_doc_number="SIM-INVOICE" if doc_type == "credit_note" else "",
         ))  # fmt: skip
     SalesLine.objects.bulk_create(lines)

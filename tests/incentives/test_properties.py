@@ -105,3 +105,19 @@ def test_settling_twice_writes_nothing_and_settlements_add_up_to_the_amount(amou
     assert sum(earlier, Decimal(0)) + delta == amount  # the settlement lines sum to the amount
     settled[("R", 1)] += delta
     assert engine.settlement([result], settled) == []  # settling again writes nothing
+
+
+def test_the_prior_window_of_growth():
+    from incentives.periods import year_before
+
+    assert year_before(date(2025, 2, 28), end=True) == date(2024, 2, 29)  # a month's end
+    assert year_before(date(2025, 2, 28)) == date(2024, 2, 28)  # a start stays the 28th
+    assert year_before(date(2024, 2, 29)) == date(2023, 2, 28)
+    assert year_before(date(2025, 3, 31), end=True) == date(2024, 3, 31)
+
+
+def test_thresholds_are_rounded_to_cents_even_without_pro_rating():
+    lines = [Bucket(1, date(2025, 1, 5), False, Decimal("1.00"), Decimal(1), 1)]
+    result = run({"kind": "volume_tiered", "tier_mode": "incremental",
+                  "tiers": [["0", "0"], ["0.005", "100"]]}, lines)  # fmt: skip
+    assert result.amount == Decimal("0.99")  # t' = 0.01: 100 % of 0.99

@@ -85,6 +85,23 @@ def bad(tmp_path, change):
         ),
         (lambda case: case["lines"][0].update(partner="NOBODY"), "partner"),
         (lambda case: case.update(period="2025-Q5"), "period"),
+        (lambda case: case.update(period="0000"), "period"),
+        (lambda case: case.update(period=2025), "period"),
+        (lambda case: case["lines"][0].update(qty="5"), "unknown key"),
+        (lambda case: case["lines"][0].pop("quantity"), "missing quantity"),
+        (lambda case: case["lines"][0].update(net_amount="-1.00"), "net_amount"),
+        (lambda case: case["lines"][0].update(net_amount="100.005"), "net_amount"),
+        (lambda case: case["lines"][0].update(net_amount="NaN"), "net_amount"),
+        (
+            lambda case: case.update(
+                settled=[{"rule": "R-FLAT3", "partner": "P1", "period": "2025-Q1", "amount": "NaN"}]
+            ),
+            "finite",
+        ),
+        (lambda case: case.update(multipliers={"core": "1.20", "gold": "2"}), "gold"),
+        (lambda case: case.update(multipliers=["1.2"]), "multipliers"),
+        (lambda case: case.update(partners=["P1"]), "partners[0]"),
+        (lambda case: case["rules"][0].update(eligible_tiers=["Core"]), "eligible_tiers"),
         (
             lambda case: case["rules"][0].update(
                 kind="volume_tiered",
@@ -104,3 +121,42 @@ def test_a_bad_case_exits_2_with_a_message_naming_the_problem(
         call_command("rebates", "simulate", str(path))
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_floats_in_expected_and_why_are_ignored(db, tmp_path):
+    case = json.loads(CASES[0].read_text())
+    case["expected"]["factor"] = 0.5
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    assert simulate(path)["results"]
+
+
+def test_categories_may_come_before_their_parent(db, tmp_path):
+    case = json.loads((HERE / "rebate_cases" / "14-category-filter-with-returns.json").read_text())
+    expected = case["expected"]["totals"]
+    case["categories"].reverse()
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    assert simulate(path)["totals"] == expected
+
+
+def test_a_target_must_be_above_zero(db, tmp_path, capsys):
+    case = json.loads((HERE / "rebate_cases" / "12-target-achievement.json").read_text())
+    case["targets"][0]["amount"] = "0"
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    with pytest.raises(SystemExit):
+        call_command("rebates", "simulate", str(path))
+    assert "must be > 0" in capsys.readouterr().err
+
+
+def test_a_settled_amount_without_a_result_now_is_clawed_back(db, tmp_path):
+    case = json.loads(CASES[0].read_text())
+    rule = case["rules"][0]["code"]
+    case["rules"][0]["valid_from"] = "2025-04-01"  # not evaluated for 2025-Q1 any more
+    case["settled"] = [{"rule": rule, "partner": "P1", "period": "2025-Q1", "amount": "100.00"}]
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    output = simulate(path)
+    assert output["results"] == []
+    assert output["settlement"] == [{"rule": rule, "partner": "P1", "delta": "-100.00"}]
