@@ -33,7 +33,7 @@ from .forms import (
     SurveySettingsForm,
 )
 from .models import Survey, SurveyQuestion, SurveyResponse
-from .results import next_month, survey_results
+from .results import ResultRow, next_month, survey_results
 
 COMMENTS_PAGE_SIZE = 20
 SURVEYS_PAGE_SIZE = 50
@@ -58,6 +58,22 @@ def filtered_for_results(
     return responses, surveys
 
 
+def results_for(
+    user: Any, form: ResultsForm
+) -> tuple[QuerySet[SurveyResponse], list[ResultRow], ResultRow]:
+    """A valid results form over what `user` sees: the filtered responses, the rows and the
+    total (the page and the API)."""
+    responses, surveys = filtered_for_results(
+        form, SurveyResponse.objects.visible_to(user), Survey.objects.visible_to(user)
+    )
+    data = form.cleaned_data
+    rows, total = survey_results(
+        responses, surveys, first_month=data["first"], last_month=data["last"],
+        group_by=data["group_by"],
+    )  # fmt: skip
+    return responses, rows, total
+
+
 class SurveyResultsView(StaffViewMixin, TemplateView):
     permission_required = "surveys.view_surveyresponse"
     template_name = "surveys/results.html"
@@ -68,16 +84,8 @@ class SurveyResultsView(StaffViewMixin, TemplateView):
         context = {**super().get_context_data(**kwargs), "form": form}
         if not form.is_valid():
             return context
-        responses, surveys = filtered_for_results(
-            form,
-            SurveyResponse.objects.visible_to(request.user),
-            Survey.objects.visible_to(request.user),
-        )
+        responses, rows, total = results_for(request.user, form)
         data = form.cleaned_data
-        rows, total = survey_results(
-            responses, surveys, first_month=data["first"], last_month=data["last"],
-            group_by=data["group_by"],
-        )  # fmt: skip
         comments = (
             responses.filter(
                 submitted_at__gte=local_midnight(data["first"]),

@@ -16,8 +16,8 @@ from ..choices import ResultGrouping
 from ..filtersets import SurveyFilterSet, SurveyResponseFilterSet
 from ..forms import ResultsForm
 from ..models import Survey, SurveyResponse
-from ..results import ResultRow, survey_results
-from ..views import filtered_for_results
+from ..results import ResultRow
+from ..views import results_for
 from .serializers import ResultRowSerializer, SurveyResponseSerializer, SurveySerializer
 
 
@@ -75,16 +75,7 @@ class SurveyResultsView(APIView):
         form = ResultsForm(request.query_params, request=request)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors.get_json_data())
-        responses, surveys = filtered_for_results(
-            form,
-            SurveyResponse.objects.visible_to(request.user),
-            Survey.objects.visible_to(request.user),
-        )
-        data = form.cleaned_data
-        rows, total = survey_results(
-            responses, surveys, first_month=data["first"], last_month=data["last"],
-            group_by=data["group_by"],
-        )  # fmt: skip
+        _responses, rows, total = results_for(request.user, form)
         return Response(ResultRowSerializer([_row(row) for row in [*rows, total]], many=True).data)
 
 
