@@ -330,9 +330,14 @@ def missing_for_next_tier(
         shortfall = Decimal(entry["weight"]) * (HUNDRED - Decimal(entry["points"]))
         if shortfall > 0:
             gaps.append((shortfall, key, entry))
-    for _shortfall, key, entry in sorted(gaps, key=lambda gap: gap[0], reverse=True)[:3]:
+    behind = []
+    for shortfall, key, entry in sorted(gaps, key=lambda gap: gap[0], reverse=True):
         average = averages.get(target_tier, {}).get(AVERAGED[Criterion(key)])
         mine = entry["inputs"].get(AVERAGED[Criterion(key)])
+        if average is not None and mine is not None and Decimal(mine) >= Decimal(average):
+            continue  # already at the next tier's average: not what holds it back
+        behind.append((shortfall, key, entry, average, mine))
+    for _shortfall, key, entry, average, mine in behind[:3]:
         if key == Criterion.NET_SALES and average is not None:
             lines.append(
                 _("net sales %(mine)s of the %(average)s a %(tier)s partner averages")
