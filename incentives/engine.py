@@ -10,26 +10,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
+from channelhub.lib.money import quantize
+from maintenance.services import DEFAULT_POLICIES
 from partners.models import Partner
+from sales.choices import DocType
 from sales.models import Category, SalesLine
 
 from .periods import RebatePeriod, year_before
 from .rules import Rule
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-DEFAULT_MULTIPLIERS = {"core": Decimal("1.20"), "regular": Decimal("1.00"),
-                       "potential": Decimal("0.80")}  # fmt: skip
-
-
-def half_up(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+# rebates.md §1's defaults, which are product.md's tier policy defaults
+DEFAULT_MULTIPLIERS = {
+    tier: fields["rebate_multiplier"] for tier, fields in DEFAULT_POLICIES.items()
+}
 
 
 @dataclass
@@ -131,10 +131,10 @@ def compute(
     path_of = {pk: path for pk, _code, path in categories}
     filters = {rule.code: CategoryFilter(rule, paths, path_of) for rule, _w in evaluated}
     results = []
+    ordered = sorted(evaluated, key=lambda item: _group_order(item[0]))
     fields = ("pk", "code", "tier", "cooperation_start_date")
     for partner in partners.order_by("code").values(*fields):
         taken: dict[str, set[int]] = defaultdict(set)  # per exclusive group: buckets taken
-        ordered = sorted(evaluated, key=lambda item: _group_order(item[0]))
         by_rule = {}
         for rule, w in ordered:
             by_rule[rule.code] = _one(
@@ -160,8 +160,8 @@ def _buckets(partners: QuerySet[Partner], start: date, end: date) -> dict[int, l
     found: dict[int, list[Bucket]] = defaultdict(list)
     for row in rows:
         found[row["partner_id"]].append(
-            Bucket(row["category_id"], row["date"], row["doc_type"] == "credit_note",
-                   half_up(Decimal(str(row["amount"]))),  # SQLite sums decimals as floats
+            Bucket(row["category_id"], row["date"], row["doc_type"] == DocType.CREDIT_NOTE,
+                   quantize(Decimal(str(row["amount"]))),  # SQLite sums decimals as floats
                    Decimal(str(row["quantity"])).quantize(Decimal("0.001")), row["count"])
         )  # fmt: skip
     return found
@@ -180,7 +180,7 @@ def _sums(buckets: list[Bucket]) -> tuple[Decimal, Decimal, int]:
 
 def _scaled(value: Decimal, active: int, days: int) -> Decimal:
     """t' = quantize(t × active_days / window_days, 0.01, half-up), f never rounded."""
-    return half_up(value * active / days)
+    return quantize(value * active / days)
 
 
 def _one(
@@ -236,7 +236,7 @@ def _one(
     value = raw * result.multiplier
     if rule.cap_amount is not None and value > rule.cap_amount:
         value, result.capped = rule.cap_amount, True
-    result.amount = half_up(value)
+    result.amount = quantize(value)
     return result
 
 
@@ -296,7 +296,7 @@ def _raw(
     if target is None:
         result.reason = "no_base"
         return None
-    scaled_target = half_up(target * active / days)
+    scaled_target = _scaled(target, active, days)
     result.thresholds = [str(scaled_target)]
     reached = [
         index for index, (achievement, _rate) in enumerate(rule.achievement_tiers)
@@ -335,4 +335,4 @@ def totals(results: list[Result], codes: list[str]) -> dict[str, str]:
     sums = dict.fromkeys(codes, ZERO)
     for result in results:
         sums[result.partner_code] += result.amount
-    return {code: str(half_up(amount)) for code, amount in sums.items()}
+    return {code: str(quantize(amount)) for code, amount in sums.items()}

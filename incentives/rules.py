@@ -11,6 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from partners.choices import Tier
+
 KINDS = ("flat", "per_unit", "volume_tiered", "growth", "target")
 PERIOD_TYPES = ("month", "quarter", "half_year", "year")
 FIELDS = {
@@ -117,7 +119,7 @@ def _codes(data: dict[str, Any], name: str) -> tuple[str, ...]:
 
 def _tiers(data: dict[str, Any]) -> tuple[str, ...]:
     tiers = _codes(data, "eligible_tiers")
-    unknown = set(tiers) - {"core", "regular", "potential"}
+    unknown = set(tiers) - set(Tier.values)
     if unknown:
         raise _error(
             "eligible_tiers", f"eligible_tiers: unknown tier(s) {', '.join(sorted(unknown))}"

@@ -9,12 +9,10 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet
 
-from channelhub.lib.money import quantize
+from channelhub.lib.money import percent as percent_of
 
 from .choices import TaskStatus
 from .models import MaintenanceTask
-
-PERCENT = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -25,9 +23,7 @@ class Timeliness:
     @property
     def percent(self) -> Decimal | None:
         """None (shown "—") when nothing was due."""
-        if not self.due:
-            return None
-        return quantize(Decimal(self.on_time * 100) / self.due, PERCENT)
+        return percent_of(self.on_time, self.due)
 
 
 @dataclass

@@ -20,16 +20,24 @@ from .models import Article, PartnerIssue
 User = get_user_model()
 
 
-def issue_workers(partner: Partner) -> QuerySet:
-    """Who may be assigned the partner's issues: its owner and specialists, support and the
-    sales VPs (they see every partner)."""
-    ids = [partner.owner_id, *partner.specialists.values_list("pk", flat=True)]
+def assignable_users(partners: QuerySet[Partner]) -> QuerySet:
+    """Who may be assigned an issue of these partners: their owners and specialists, and
+    the people who see every partner (support, sales VPs). The service checks the issue's
+    own partner."""
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(pk__in=[pk for pk in ids if pk]) | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS))
+        .filter(
+            Q(owned_partners__in=partners)
+            | Q(supported_partners__in=partners)
+            | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS)
+        )
         .distinct()
-        .order_by("username")
     )
+
+
+def issue_workers(partner: Partner) -> QuerySet:
+    """Who may be assigned the partner's issues."""
+    return assignable_users(Partner.objects.filter(pk=partner.pk)).order_by("username")
 
 
 class IssueForm(forms.ModelForm):

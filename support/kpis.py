@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum
 
 from accounts.models import User
-from channelhub.lib.money import quantize
+from channelhub.lib.money import TENTH, percent, quantize
 from channelhub.lib.periods import local_midnight
 from partners.choices import PartnerStatus, Tier
 from partners.models import Partner
@@ -24,7 +24,6 @@ from sales.querysets import signed
 from .choices import IssueCategory, IssueGrouping
 from .models import PartnerIssue
 
-ONE_DECIMAL = Decimal("0.1")
 # Tier and manager are the partner's current ones, as for the active partners they are
 # divided by (the issue keeps those at opening for its own record).
 ISSUE_KEY = {
@@ -50,15 +49,11 @@ class IssueKpi:
 
     @property
     def sla_met_percent(self) -> Decimal | None:
-        if not self.resolved:
-            return None
-        return quantize(Decimal(100 * self.sla_met) / self.resolved, ONE_DECIMAL)
+        return percent(self.sla_met, self.resolved)
 
     @property
     def complaint_rate(self) -> Decimal | None:
-        if not self.active_partners:
-            return None
-        return quantize(Decimal(100 * self.complaints) / self.active_partners, ONE_DECIMAL)
+        return percent(self.complaints, self.active_partners or 0)
 
     @property
     def median_first_response_hours(self) -> Decimal | None:
@@ -72,7 +67,7 @@ class IssueKpi:
 def _hours(seconds: list[int]) -> Decimal | None:
     if not seconds:
         return None
-    return quantize(Decimal(str(median(seconds))) / 3600, ONE_DECIMAL)
+    return quantize(Decimal(str(median(seconds))) / 3600, TENTH)
 
 
 def issue_kpis(

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from maintenance.models import Attachment
 from partners.choices import Tier
 
-from .choices import CLOCK_RUNNING, CloseReason, IssueCategory, IssuePriority, IssueStatus
+from .choices import CloseReason, IssueCategory, IssuePriority, IssueStatus
 from .querysets import ArticleQuerySet, IssueCommentQuerySet, IssueQuerySet
 
 
@@ -129,10 +129,6 @@ class PartnerIssue(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("support:issue_detail", args=[self.pk])
-
-    @property
-    def clock_running(self) -> bool:
-        return self.status in CLOCK_RUNNING
 
     def remaining(self, now: datetime | None = None) -> timedelta:
         """SLA time left (negative: past it). Frozen while the clock is paused."""

@@ -21,6 +21,7 @@ from partners.views import StaffViewMixin
 from reviews.views import add_service_error
 
 from . import services
+from .choices import UNRESOLVED
 from .filtersets import ArticleFilterSet, IssueFilterSet
 from .forms import (
     ArticleForm,
@@ -57,7 +58,7 @@ class IssueListView(StaffViewMixin, TemplateView):
         request = self.request
         data = request.GET.copy()
         if not data:
-            data.setlist("status", ["new", "in_progress", "waiting", "reopened"])
+            data.setlist("status", list(UNRESOLVED))
         visible = PartnerIssue.objects.visible_to(request.user)
         filterset = IssueFilterSet(
             data, queryset=visible.select_related("partner", "assignee"), request=request

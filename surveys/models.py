@@ -242,10 +242,6 @@ class SurveyResponse(models.Model):
     def __str__(self) -> str:
         return f"{self.survey} · {self.satisfaction}/{self.recommend}"
 
-    @property
-    def is_low(self) -> bool:
-        return is_low_score(self.satisfaction, self.recommend)
-
 
 def is_low_score(satisfaction: int | None, recommend: int | None) -> bool:
     return (satisfaction is not None and satisfaction <= LOW_SATISFACTION) or (

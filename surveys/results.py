@@ -5,7 +5,7 @@ Two grouped queries whatever the number of partners."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
-from channelhub.lib.money import quantize
+from channelhub.lib.money import TENTH, percent, quantize
 from channelhub.lib.periods import local_midnight
 from partners.choices import Province, Tier
 
@@ -22,7 +22,6 @@ from .choices import ResultGrouping, SurveyStatus
 from .models import LOW_RECOMMEND, Survey, SurveyResponse
 
 PROMOTER = 9
-ONE_DECIMAL = Decimal("0.1")
 
 
 def csat(total: int, count: int) -> Decimal | None:
@@ -32,11 +31,7 @@ def csat(total: int, count: int) -> Decimal | None:
 def nps(promoters: int, detractors: int, count: int) -> Decimal | None:
     if not count:
         return None
-    return quantize(Decimal(100 * (promoters - detractors)) / count, ONE_DECIMAL)
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    return quantize(Decimal(100 * part) / whole, ONE_DECIMAL) if whole else None
+    return quantize(Decimal(100 * (promoters - detractors)) / count, TENTH)
 
 
 @dataclass
@@ -52,7 +47,6 @@ class ResultRow:
     sent: int = 0
     answered: int = 0
     low: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def csat(self) -> Decimal | None:
@@ -81,6 +75,16 @@ SURVEY_KEY = {
 }
 
 
+def answered_between(
+    responses: QuerySet[SurveyResponse], first_month: date, last_month: date
+) -> QuerySet[SurveyResponse]:
+    """The answers given from the first day of `first_month` to the end of `last_month`."""
+    return responses.filter(
+        submitted_at__gte=local_midnight(first_month),
+        submitted_at__lt=local_midnight(next_month(last_month)),
+    )
+
+
 def survey_results(
     responses: QuerySet[SurveyResponse],
     surveys: QuerySet[Survey],
@@ -93,9 +97,7 @@ def survey_results(
     first day of `first_month` to the end of `last_month` (both already scoped to what the
     viewer sees and filtered)."""
     end = next_month(last_month)
-    answered_in = responses.filter(
-        submitted_at__gte=local_midnight(first_month), submitted_at__lt=local_midnight(end)
-    )
+    answered_in = answered_between(responses, first_month, last_month)
     sent_in = surveys.filter(month__gte=first_month, month__lt=end).exclude(
         status__in=[SurveyStatus.PENDING, SurveyStatus.SENDING, SurveyStatus.FAILED]
     )

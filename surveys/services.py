@@ -185,24 +185,26 @@ def send_pending_surveys(*, now: datetime | None = None, limit: int = 500) -> di
     )
     result = {"sent": 0, "failed": 0}
     due = Survey.objects.filter(status=SurveyStatus.PENDING, next_attempt_at__lte=now)
+    valid_days = survey_settings().valid_days
     for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]:
-        outcome = send_survey(pk, now=now)
+        outcome = send_survey(pk, now=now, valid_days=valid_days)
         if outcome is not None:
             result["sent" if outcome else "failed"] += 1
     return result
 
 
-def send_survey(pk: int, *, now: datetime) -> bool | None:
+def send_survey(pk: int, *, now: datetime, valid_days: int | None = None) -> bool | None:
     """Claim one survey, give it a new link and email it. True: sent; False: this attempt
     failed (retried with backoff, failed for good after MAX_ATTEMPTS; the link of a failed
     attempt never works); None: someone else has it or it is done."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    valid_days = survey_settings().valid_days
+    token_hash = hash_token(token)
+    valid_days = valid_days or survey_settings().valid_days
     claimed = Survey.objects.filter(pk=pk, status=SurveyStatus.PENDING).update(
         status=SurveyStatus.SENDING,
         claimed_at=timezone.now(),  # when this row was claimed, for the stuck-row janitor
         attempts=F("attempts") + 1,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         sent_at=now,
         expires_at=now + timedelta(days=valid_days),
     )
@@ -210,7 +212,7 @@ def send_survey(pk: int, *, now: datetime) -> bool | None:
         return None
     survey = Survey.objects.select_related("partner", "contact").get(pk=pk)
     # Later writes only while the claim is still ours (the janitor may have taken it back).
-    ours = Survey.objects.filter(pk=pk, status=SurveyStatus.SENDING, token_hash=hash_token(token))
+    ours = Survey.objects.filter(pk=pk, status=SurveyStatus.SENDING, token_hash=token_hash)
     try:
         _deliver(survey, token)
     except Exception as error:  # SMTP, a bad address: recorded, retried, never silent
@@ -380,7 +382,7 @@ def _follow_up_task(partner: Partner, response: SurveyResponse, now: datetime) -
     """The owner's call task; none when the partner has no owner who still sees it (the
     answer is kept all the same, flagged for a follow-up)."""
     owner = partner.owner
-    if owner is None or not Partner.objects.visible_to(owner).filter(pk=partner.pk).exists():
+    if owner is None:
         return None
     with translation.override(owner.language or settings.LANGUAGE_CODE):
         scores = []
@@ -389,11 +391,14 @@ def _follow_up_task(partner: Partner, response: SurveyResponse, now: datetime) -
         if response.recommend is not None:
             scores.append(_("recommend %(score)d/10") % {"score": response.recommend})
         title = _("Call about a low survey score (%(scores)s)") % {"scores": ", ".join(scores)}
-    return create_adhoc_task(
-        partner,
-        created_by=None,
-        title=title[:200],
-        due_on=timezone.localdate(now) + timedelta(days=FOLLOW_UP_WITHIN_DAYS),
-        assignee=owner,
-        note=response.comment[:500],
-    )
+    try:
+        return create_adhoc_task(
+            partner,
+            created_by=None,
+            title=title[:200],
+            due_on=timezone.localdate(now) + timedelta(days=FOLLOW_UP_WITHIN_DAYS),
+            assignee=owner,
+            note=response.comment[:500],
+        )
+    except ValidationError:  # the owner no longer sees the partner
+        return None

@@ -18,8 +18,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic import TemplateView
 
-from channelhub.lib.periods import local_midnight
 from channelhub.lib.requests import acting_user
+from maintenance.views import VisibleObjectMixin
 from partners.views import StaffViewMixin
 from reviews.views import add_service_error
 
@@ -33,7 +33,7 @@ from .forms import (
     SurveySettingsForm,
 )
 from .models import Survey, SurveyQuestion, SurveyResponse
-from .results import ResultRow, next_month, survey_results
+from .results import ResultRow, answered_between, survey_results
 
 COMMENTS_PAGE_SIZE = 20
 SURVEYS_PAGE_SIZE = 50
@@ -87,10 +87,7 @@ class SurveyResultsView(StaffViewMixin, TemplateView):
         responses, rows, total = results_for(request.user, form)
         data = form.cleaned_data
         comments = (
-            responses.filter(
-                submitted_at__gte=local_midnight(data["first"]),
-                submitted_at__lt=local_midnight(next_month(data["last"])),
-            )
+            answered_between(responses, data["first"], data["last"])
             .exclude(comment="")
             .select_related("partner", "survey", "follow_up_task__assignee")
         )
@@ -130,15 +127,15 @@ class SurveyListView(StaffViewMixin, TemplateView):
         }
 
 
-class SurveyResendView(StaffViewMixin, View):
+class SurveyResendView(VisibleObjectMixin, View):
     """Send a survey that failed (or expired unanswered) again, with a new link."""
 
     permission_required = "surveys.change_survey"
-    pk_is_partner = False
+    model = Survey
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        survey = get_object_or_404(Survey.objects.visible_to(request.user), pk=pk)
-        form = ResendForm(request.POST, instance=Survey.objects.get(pk=survey.pk))
+        survey = self.get_object()
+        form = ResendForm(request.POST, instance=survey)
         if not form.is_valid():
             messages.error(request, " ".join(str(e) for e in form.errors.get("email", [])))
             return redirect("surveys:survey_list")
@@ -149,11 +146,6 @@ class SurveyResendView(StaffViewMixin, View):
         else:
             messages.success(request, _("The survey will be sent again with a new link."))
         return redirect("surveys:survey_list")
-
-    def handle_no_permission(self) -> Any:
-        if self.request.user.is_authenticated:
-            get_object_or_404(Survey.objects.visible_to(self.request.user), pk=self.kwargs["pk"])
-        return super().handle_no_permission()
 
 
 class SurveySettingsView(StaffViewMixin, View):

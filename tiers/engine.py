@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from channelhub.lib.bulk import insert_rows
+from channelhub.lib.money import quantize
 from channelhub.lib.periods import Quarter, local_midnight
 from maintenance.models import Interaction
 from partners.choices import PartnerStatus
@@ -29,7 +30,8 @@ from sales.choices import DocType
 from sales.models import SalesLine, SalesTarget
 from support.choices import IssueCategory
 from support.models import PartnerIssue
-from surveys.models import SurveyResponse
+from surveys.models import LOW_RECOMMEND, SurveyResponse
+from surveys.results import PROMOTER
 
 from . import criteria
 from .choices import Direction, ProposalStatus, RunStatus
@@ -37,7 +39,6 @@ from .models import EvaluationRun, PartnerScore, TierProposal
 
 BATCH = 10_000
 PROPOSAL_CHUNK = 2000
-PROMOTER, DETRACTOR_MAX = 9, 6
 
 
 def window(run_quarter: Quarter) -> tuple[Quarter, Quarter]:
@@ -59,7 +60,7 @@ def raw_inputs_sql(run_quarter: Quarter) -> tuple[str, dict[str, Any]]:
         "credit": DocType.CREDIT_NOTE.value, "invoice": DocType.INVOICE.value,
         "closed": ReviewStatus.CLOSED.value, "complaint": IssueCategory.COMPLAINT.value,
         "terminated": PartnerStatus.TERMINATED.value, "promoter": PROMOTER,
-        "detractor": DETRACTOR_MAX,
+        "detractor": LOW_RECOMMEND,
     }  # fmt: skip
     quarter_sums = []
     target_sums = []
@@ -73,9 +74,9 @@ def raw_inputs_sql(run_quarter: Quarter) -> tuple[str, dict[str, Any]]:
         target_sums.append(
             f"SUM(CASE WHEN t.year = %(q{index}_year)s THEN t.q{quarter.number} END) AS t{index}"
         )
-    params["years"] = sorted({quarter.year for quarter in quarters})
-    year_list = ", ".join(f"%(year_{n})s" for n in range(len(params["years"])))
-    for n, year in enumerate(params.pop("years")):
+    years = sorted({quarter.year for quarter in quarters})
+    year_list = ", ".join(f"%(year_{n})s" for n in range(len(years)))
+    for n, year in enumerate(years):
         params[f"year_{n}"] = year
     sql = f"""
     SELECT p.id, p.tier, p.province, p.coverage, p.cooperation_start_date,
@@ -152,7 +153,7 @@ def raw_inputs_sql(run_quarter: Quarter) -> tuple[str, dict[str, Any]]:
 
 def _decimal(value: Any) -> Decimal:
     """A sum from the database as exact cents (SQLite sums decimals as floats)."""
-    return Decimal(0) if value is None else criteria.quantize(Decimal(str(value)))
+    return Decimal(0) if value is None else quantize(Decimal(str(value)))
 
 
 def inputs_from_row(row: dict[str, Any], window_end: date) -> criteria.Inputs:
@@ -227,8 +228,7 @@ def previous_runs(run: EvaluationRun, count: int) -> list[int]:
 class Averages:
     """Mean inputs of the partners in each tier (what "a core partner averages")."""
 
-    FIELDS = ("net", "growth_percent", "achievement_percent", "provinces", "years",
-              "interactions", "average", "csat", "sla_percent")  # fmt: skip
+    FIELDS = frozenset(criteria.AVERAGED.values())
 
     def __init__(self) -> None:
         self.sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -246,7 +246,7 @@ class Averages:
         for (tier, name), total in self.sums.items():
             count = self.counts[tier, name]
             # each input is repeated under several criteria (net under three): same mean
-            averages[tier][name] = str(criteria.quantize(total / count, Decimal("0.01")))
+            averages[tier][name] = str(quantize(total / count))
         return dict(averages)
 
 

@@ -52,12 +52,12 @@ def start_run(quarter: Quarter, *, started_by: User | None) -> EvaluationRun:
     for STALE_AFTER (its worker died) no longer blocks."""
     if not FIRST_QUARTER <= quarter <= Quarter.of(timezone.localdate()):
         raise ValidationError({"quarter": _("Evaluate this quarter or an earlier one.")})
-    ScoringModel.objects.select_for_update().filter(pk=scoring_model().pk).first()
+    model = ScoringModel.objects.select_for_update().get(pk=scoring_model().pk)
     _abandon_stale_runs()
     if EvaluationRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise ValidationError(_("An evaluation is already running."))
     run = EvaluationRun.objects.create(
-        year=quarter.year, quarter=quarter.number, model=scoring_model().snapshot(),
+        year=quarter.year, quarter=quarter.number, model=model.snapshot(),
         created_by=started_by,
     )  # fmt: skip
     from .tasks import evaluate_task

@@ -3,11 +3,17 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
 
 
 def quantize(value: Decimal, exponent: Decimal = CENT) -> Decimal:
     """Round half-up to `exponent` (0.01 by default): the only rounding money gets."""
     return value.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    """part / whole in %, half-up to 0.1; None (shown "—") when the whole is 0."""
+    return quantize(Decimal(part) * 100 / Decimal(whole), TENTH) if whole else None
 
 
 def split_evenly(total: Decimal, parts: int) -> list[Decimal]:

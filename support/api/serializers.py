@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from rest_framework import serializers
 
-from accounts.roles import ROLES_SEEING_ALL_PARTNERS
 from partners.models import Contact, Partner
 
 from ..choices import IssueCategory
+from ..forms import assignable_users
 from ..knowledge import render_markdown
 from ..models import Article, IssueComment, PartnerIssue
 
@@ -56,21 +55,6 @@ class IssueCommentSerializer(serializers.ModelSerializer):
         model = IssueComment
         fields = ["id", "issue", "author", "body", "is_internal", "created_at"]
         read_only_fields = ["id", "issue", "author", "created_at"]
-
-
-def assignable_users(partners: Any) -> Any:
-    """Who may be assigned an issue of these partners: their owners and specialists, and
-    the people who see every partner (support, sales VPs). The service checks the issue's
-    own partner."""
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(owned_partners__in=partners)
-            | Q(supported_partners__in=partners)
-            | Q(groups__name__in=ROLES_SEEING_ALL_PARTNERS)
-        )
-        .distinct()
-    )
 
 
 class AssignSerializer(serializers.Serializer):

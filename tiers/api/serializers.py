@@ -4,8 +4,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from ..criteria import missing_for_next_tier
 from ..models import EvaluationRun, PartnerScore, TierProposal
-from ..views import explanation
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -41,7 +41,10 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_missing_for_next_tier(self, score: PartnerScore) -> list[str]:
-        return list(explanation(score)["missing"])
+        run = score.run
+        return missing_for_next_tier(
+            score.criteria, score.score, score.earned_tier, run.model, run.tier_averages
+        )
 
 
 class ProposalSerializer(serializers.ModelSerializer):
