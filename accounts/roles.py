@@ -69,6 +69,12 @@ SUPPORT_WORK = [
     "support.change_article",
 ]
 
+REBATES_READ = [
+    "incentives.view_rebateprogram",
+    "incentives.view_rebaterun",
+    "incentives.view_rebatestatement",
+]
+
 TIERS_READ = [
     "tiers.view_scoringmodel",
     "tiers.view_evaluationrun",
@@ -100,6 +106,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SURVEYS_READ,
         *SUPPORT_WORK,
         *TIERS_READ,
+        *REBATES_READ,
     ],
     Role.CHANNEL_SPECIALIST: [
         "partners.view_partner",
@@ -116,6 +123,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SURVEYS_READ,
         *SUPPORT_WORK,
         *TIERS_READ,
+        *REBATES_READ,
     ],
     Role.SUPPORT: [
         "partners.view_partner",
@@ -170,10 +178,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tiers.change_scoringmodel",
         "tiers.run_evaluation",
         "tiers.decide_tierproposal",
-        "incentives.view_rebateprogram",
+        *REBATES_READ,
         "incentives.add_rebateprogram",
         "incentives.change_rebateprogram",
         "incentives.approve_rebateprogram",
+        "incentives.run_rebates",
+        "incentives.approve_rebatestatement",
+        "incentives.add_payout",
         "reminders.view_team",
         "reminders.add_team",
         "reminders.change_team",

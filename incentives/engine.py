@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from channelhub.lib.money import quantize
 from maintenance.services import DEFAULT_POLICIES
@@ -25,6 +25,7 @@ from .periods import RebatePeriod, year_before
 from .rules import Rule
 
 ZERO = Decimal(0)
+ONE_DAY = timedelta(days=1)
 HUNDRED = Decimal(100)
 # rebates.md §1's defaults, which are product.md's tier policy defaults
 DEFAULT_MULTIPLIERS = {
@@ -49,6 +50,7 @@ class Result:
     multiplier: Decimal = Decimal(1)
     capped: bool = False
     lines: int = 0
+    taken_by: list[str] = field(default_factory=list)  # rules of its group that came first
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,18 +68,15 @@ class Result:
 
 @dataclass
 class Bucket:
-    """Lines of one partner, category, day and document type, summed."""
+    """A partner's lines of one category class (categories that every evaluated rule treats
+    alike) and one time segment (days between two window boundaries), signed and summed."""
 
-    category_id: int
-    day: date
-    credit: bool
+    kind: int
+    start: date
+    end: date
     amount: Decimal
     quantity: Decimal
     count: int
-
-    def signed(self) -> tuple[Decimal, Decimal]:
-        sign = -1 if self.credit else 1
-        return sign * self.amount, sign * self.quantity
 
 
 def window(rule: Rule, period: RebatePeriod) -> tuple[date, date] | None:
@@ -88,23 +87,72 @@ def window(rule: Rule, period: RebatePeriod) -> tuple[date, date] | None:
     return (start, end) if start <= end else None
 
 
+def prior_window(w: tuple[date, date]) -> tuple[date, date]:
+    return year_before(w[0]), year_before(w[1], end=True)
+
+
 class CategoryFilter:
-    def __init__(self, rule: Rule, paths: dict[str, str], path_of: dict[int, str]) -> None:
+    """A rule's category filters (rebates.md §2) over the category tree's paths."""
+
+    def __init__(self, rule: Rule, paths: dict[str, str]) -> None:
         self.include = [paths[code] for code in rule.categories]
         self.exclude = [paths[code] for code in rule.exclude_categories]
         self.descendants = rule.include_descendants
-        self.path_of = path_of
 
     def _in(self, path: str, roots: list[str]) -> bool:
         if self.descendants:
             return any(path.startswith(root) for root in roots)
         return path in roots
 
-    def accepts(self, category_id: int) -> bool:
-        path = self.path_of[category_id]
+    def accepts(self, path: str) -> bool:
         if self.exclude and self._in(path, self.exclude):
             return False
         return not self.include or self._in(path, self.include)
+
+
+@dataclass
+class Plan:
+    """What a computation reads, worked out once: the evaluated rules and their windows, the
+    time segments and category classes the lines are summed by, and each rule's accepted
+    classes and categories."""
+
+    period: RebatePeriod
+    as_of: date | None
+    evaluated: list[tuple[Rule, tuple[date, date]]]
+    spans: list[tuple[date, date]]
+    cuts: list[date]
+    classes: list[list[int]]  # category ids of each class
+    accepted: dict[str, frozenset[int]]  # rule code → classes it accepts
+    categories: dict[str, list[int]]  # rule code → category ids it accepts
+
+    def last_day(self, w: tuple[date, date]) -> date:
+        return min(w[1], self.as_of) if self.as_of else w[1]
+
+
+def plan(rules: list[Rule], period: RebatePeriod, *, as_of: date | None = None) -> Plan:
+    evaluated = [(rule, w) for rule in rules if (w := window(rule, period)) is not None]
+    spans = [w for _rule, w in evaluated]
+    spans += [prior_window(w) for rule, w in evaluated if rule.kind == "growth"]
+    cuts = {start for start, _end in spans} | {end + ONE_DAY for _start, end in spans}
+    if as_of is not None:
+        cuts.add(as_of + ONE_DAY)
+    rows = list(Category.objects.values_list("pk", "code", "path"))
+    paths = {code: path for _pk, code, path in rows}
+    filters = [(rule.code, CategoryFilter(rule, paths)) for rule, _w in evaluated]
+    by_signature: dict[tuple[bool, ...], list[int]] = defaultdict(list)
+    for pk, _code, path in rows:
+        by_signature[tuple(f.accepts(path) for _c, f in filters)].append(pk)
+    signatures = list(by_signature)
+    accepted = {
+        code: frozenset(kind for kind, signature in enumerate(signatures) if signature[index])
+        for index, (code, _filter) in enumerate(filters)
+    }
+    return Plan(
+        period=period, as_of=as_of, evaluated=evaluated, spans=spans, cuts=sorted(cuts),
+        classes=[by_signature[signature] for signature in signatures], accepted=accepted,
+        categories={code: [pk for kind in accepted[code] for pk in by_signature[signatures[kind]]]
+                    for code, _f in filters},
+    )  # fmt: skip
 
 
 def compute(
@@ -117,31 +165,35 @@ def compute(
     as_of: date | None = None,
 ) -> list[Result]:
     """Every evaluated rule's result for every partner of `partners`."""
+    return compute_planned(plan(rules, period, as_of=as_of), partners=partners,
+                           multipliers=multipliers, targets=targets)  # fmt: skip
+
+
+def compute_planned(
+    planned: Plan,
+    *,
+    partners: QuerySet[Partner],
+    multipliers: dict[str, Decimal] | None = None,
+    targets: dict[tuple[int, str], Decimal] | None = None,
+) -> list[Result]:
+    if not planned.evaluated:
+        return []
     multipliers = {**DEFAULT_MULTIPLIERS, **(multipliers or {})}
     targets = targets or {}
-    evaluated = [(rule, w) for rule in rules if (w := window(rule, period)) is not None]
-    if not evaluated:
-        return []
-    spans = [w for _rule, w in evaluated]
-    spans += [(year_before(w[0]), year_before(w[1], end=True)) for rule, w in evaluated
-              if rule.kind == "growth"]  # fmt: skip
-    buckets = _buckets(partners, min(s for s, _e in spans), max(e for _s, e in spans))
-    categories = list(Category.objects.values_list("pk", "code", "path"))
-    paths = {code: path for _pk, code, path in categories}
-    path_of = {pk: path for pk, _code, path in categories}
-    filters = {rule.code: CategoryFilter(rule, paths, path_of) for rule, _w in evaluated}
+    buckets = _buckets(planned, partners)
     results = []
-    ordered = sorted(evaluated, key=lambda item: _group_order(item[0]))
+    ordered = sorted(planned.evaluated, key=lambda item: _group_order(item[0]))
     fields = ("pk", "code", "tier", "cooperation_start_date")
     for partner in partners.order_by("code").values(*fields):
         taken: dict[str, set[int]] = defaultdict(set)  # per exclusive group: buckets taken
+        takers: dict[str, list[str]] = defaultdict(list)
         by_rule = {}
         for rule, w in ordered:
             by_rule[rule.code] = _one(
-                rule, w, partner, buckets.get(partner["pk"], []), filters[rule.code], taken,
-                multipliers, targets, as_of,
+                rule, w, planned, partner, buckets.get(partner["pk"], []), taken, takers,
+                multipliers, targets,
             )  # fmt: skip
-        results += [by_rule[rule.code] for rule, _w in evaluated]
+        results += [by_rule[rule.code] for rule, _w in planned.evaluated]
     return results
 
 
@@ -150,17 +202,39 @@ def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
     return (rule.exclusive_group == "", rule.exclusive_group, -rule.priority, rule.order)
 
 
-def _buckets(partners: QuerySet[Partner], start: date, end: date) -> dict[int, list[Bucket]]:
+def _buckets(planned: Plan, partners: QuerySet[Partner]) -> dict[int, list[Bucket]]:
+    """One grouped statement over the lines of every span: signed sums per partner, category
+    class and segment."""
+    in_spans = Q()
+    for start, end in planned.spans:
+        in_spans |= Q(date__gte=start, date__lte=end)
+    cuts = planned.cuts
+    segment = Case(*[When(date__lt=cut, then=Value(index)) for index, cut in enumerate(cuts)],
+                   default=Value(len(cuts)), output_field=IntegerField())  # fmt: skip
+    kind: Any = Value(0)
+    if len(planned.classes) > 1:
+        kind = Case(*[When(category_id__in=ids, then=Value(index))
+                      for index, ids in enumerate(planned.classes[1:], start=1)],
+                    default=Value(0), output_field=IntegerField())  # fmt: skip
+    credit = Q(doc_type=DocType.CREDIT_NOTE)
     rows = (
-        SalesLine.objects.filter(partner__in=partners, date__gte=start, date__lte=end)
-        .values("partner_id", "category_id", "date", "doc_type")
-        .annotate(amount=Sum("net_amount"), quantity=Sum("quantity"), count=Count("id"))
+        SalesLine.objects.filter(in_spans, partner__in=partners)
+        .annotate(segment=segment, kind=kind)
+        .values("partner_id", "kind", "segment")
+        .annotate(
+            amount=Sum(Case(When(credit, then=-F("net_amount")), default=F("net_amount"))),
+            quantity=Sum(Case(When(credit, then=-F("quantity")), default=F("quantity"))),
+            count=Count("id"),
+        )
         .order_by()
     )
     found: dict[int, list[Bucket]] = defaultdict(list)
-    for row in rows:
+    for row in rows.iterator(chunk_size=20_000):
+        index = row["segment"]
+        if index == 0 or index == len(cuts):
+            continue  # outside every span (cannot happen: the filter keeps spans only)
         found[row["partner_id"]].append(
-            Bucket(row["category_id"], row["date"], row["doc_type"] == DocType.CREDIT_NOTE,
+            Bucket(row["kind"], cuts[index - 1], cuts[index] - ONE_DAY,
                    quantize(Decimal(str(row["amount"]))),  # SQLite sums decimals as floats
                    Decimal(str(row["quantity"])).quantize(Decimal("0.001")), row["count"])
         )  # fmt: skip
@@ -171,9 +245,8 @@ def _sums(buckets: list[Bucket]) -> tuple[Decimal, Decimal, int]:
     amount = quantity = ZERO
     count = 0
     for bucket in buckets:
-        signed_amount, signed_quantity = bucket.signed()
-        amount += signed_amount
-        quantity += signed_quantity
+        amount += bucket.amount
+        quantity += bucket.quantity
         count += bucket.count
     return amount, quantity, count
 
@@ -184,9 +257,9 @@ def _scaled(value: Decimal, active: int, days: int) -> Decimal:
 
 
 def _one(
-    rule: Rule, w: tuple[date, date], partner: dict[str, Any], buckets: list[Bucket],
-    accepts: CategoryFilter, taken: dict[str, set[int]], multipliers: dict[str, Decimal],
-    targets: dict[tuple[int, str], Decimal], as_of: date | None,
+    rule: Rule, w: tuple[date, date], planned: Plan, partner: dict[str, Any],
+    buckets: list[Bucket], taken: dict[str, set[int]], takers: dict[str, list[str]],
+    multipliers: dict[str, Decimal], targets: dict[tuple[int, str], Decimal],
 ) -> Result:  # fmt: skip
     result = Result(rule.code, partner["pk"], partner["code"])
     joined: date = partner["cooperation_start_date"]
@@ -198,13 +271,17 @@ def _one(
         result.reason = "not_active"
         return result
     # 2. Lines: inside W (up to as_of), through the filters, not taken by the group
-    last = min(w[1], as_of) if as_of else w[1]
+    last = planned.last_day(w)
+    accepted = planned.accepted[rule.code]
     gone = taken[rule.exclusive_group] if rule.exclusive_group else set()
     mine = [
         (index, bucket) for index, bucket in enumerate(buckets)
-        if w[0] <= bucket.day <= last and index not in gone and accepts.accepts(bucket.category_id)
+        if w[0] <= bucket.start and bucket.end <= last and index not in gone
+        and bucket.kind in accepted
     ]  # fmt: skip
     if rule.exclusive_group:  # it passed step 1: it takes its lines, even if it pays 0
+        result.taken_by = list(takers[rule.exclusive_group])
+        takers[rule.exclusive_group].append(rule.code)
         gone.update(index for index, _bucket in mine)
     net_amount, net_quantity, result.lines = _sums([bucket for _i, bucket in mine])
     # 3.
@@ -226,7 +303,7 @@ def _one(
         return result
     # 7. Raw amount
     raw = _raw(rule, result, measure, net_amount, net_quantity, active, days, w, buckets,
-               accepts, partner, targets)  # fmt: skip
+               accepted, partner, targets)  # fmt: skip
     if raw is None:
         return result
     result.raw = raw
@@ -243,7 +320,7 @@ def _one(
 def _raw(
     rule: Rule, result: Result, measure: Decimal, base: Decimal, quantity: Decimal,
     active: int, days: int, w: tuple[date, date], buckets: list[Bucket],
-    accepts: CategoryFilter, partner: dict[str, Any], targets: dict[tuple[int, str], Decimal],
+    accepted: frozenset[int], partner: dict[str, Any], targets: dict[tuple[int, str], Decimal],
 ) -> Decimal | None:  # fmt: skip
     """Step 7; None when the result is 0 with a reason already set."""
     if rule.kind == "flat":
@@ -268,9 +345,9 @@ def _raw(
             total += rate / HUNDRED * max(ZERO, band)
         return total
     if rule.kind == "growth":
-        prior_start, prior_end = year_before(w[0]), year_before(w[1], end=True)
-        prior_buckets = [b for b in buckets if prior_start <= b.day <= prior_end
-                         and accepts.accepts(b.category_id)]  # fmt: skip
+        prior_start, prior_end = prior_window(w)
+        prior_buckets = [b for b in buckets if prior_start <= b.start and b.end <= prior_end
+                         and b.kind in accepted]  # fmt: skip
         prior_amount, prior_quantity, _count = _sums(prior_buckets)
         prior = prior_amount if rule.measure == "amount" else prior_quantity
         result.prior = prior

@@ -3,18 +3,32 @@ approval, retirement; and the company's tier multipliers for the engine."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import ProgramStatus
-from .models import RebateProgram, RebateRule
+from channelhub.lib.bulk import insert_rows
+from tiers.choices import RunStatus
+
+from .choices import ProgramStatus, RunKind, SettlementKind, StatementStatus
+from .models import (
+    Payout,
+    RebateProgram,
+    RebateResult,
+    RebateRule,
+    RebateRun,
+    RebateStatement,
+    SettlementLine,
+)
+from .periods import RebatePeriod
 from .rules import Rule, parse_rule
 
 if TYPE_CHECKING:
@@ -138,3 +152,198 @@ def current_rules(program: RebateProgram) -> list[Rule]:
             program.rules.filter(is_current=True).order_by("position", "pk")
         )
     ]
+
+
+STALE_AFTER = timedelta(minutes=30)  # a run whose worker died: no progress for this long
+
+
+@transaction.atomic
+def start_run(
+    program: RebateProgram,
+    period: RebatePeriod,
+    *,
+    kind: str,
+    started_by: User | None,
+    as_of: date | None = None,
+) -> RebateRun:
+    """Queue a run of an approved program (its current rule versions) for `period`; the
+    Celery task starts once this transaction commits. An accrual runs as of a day inside
+    the period (default: today, or the period's end if it is over); a final run only once
+    the period is over. One run per program at a time."""
+    locked = _locked(program)
+    if locked.status != ProgramStatus.APPROVED:
+        raise ValidationError(_("Only an approved program can be run."))
+    if period.end < locked.period_start or period.start > locked.period_end:
+        raise ValidationError({"period": _("The period is outside the program's dates.")})
+    today = timezone.localdate()
+    if kind == RunKind.FINAL:
+        if period.end >= today:
+            raise ValidationError({"kind": _("A final run waits until the period is over.")})
+        as_of = None
+    else:
+        as_of = as_of or min(today, period.end)
+        if not period.start <= as_of <= period.end:
+            raise ValidationError({"as_of": _("Give a day inside the period.")})
+    rules = list(locked.rules.filter(is_current=True).values_list("pk", flat=True))
+    _abandon_stale_runs()
+    if locked.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        raise ValidationError(_("This program is already being computed."))
+    run = RebateRun.objects.create(
+        program=locked, period=period.label, kind=kind, as_of=as_of, rules=rules,
+        created_by=started_by,
+    )  # fmt: skip
+    from .tasks import run_rebates_task
+
+    transaction.on_commit(lambda: run_rebates_task.delay(run.pk))
+    return run
+
+
+def _abandon_stale_runs() -> None:
+    cutoff = timezone.now() - STALE_AFTER
+    RebateRun.objects.filter(
+        Q(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff)
+        | Q(status=RunStatus.QUEUED, created_at__lt=cutoff)
+    ).update(status=RunStatus.FAILED, error=_("Abandoned: no progress for 30 minutes."))
+
+
+def run_rebates(run_id: int) -> RebateRun:
+    """What the task does: claim the run (queued, or running without progress: its worker
+    died and the task was redelivered), compute it; a failure is recorded, never silent."""
+    from .runs import execute_run
+
+    now = timezone.now()
+    claimed = (
+        RebateRun.objects.filter(pk=run_id)
+        .filter(Q(status=RunStatus.QUEUED)
+                | Q(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
+        .update(status=RunStatus.RUNNING, heartbeat_at=now, done=0, error="")
+    )  # fmt: skip
+    run = RebateRun.objects.select_related("program").get(pk=run_id)
+    if not claimed:
+        return run
+    try:
+        return execute_run(run)
+    except Exception as error:
+        RebateRun.objects.filter(pk=run_id).update(
+            status=RunStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )  # fmt: skip
+        raise
+
+
+APPROVE_CHUNK = 2000
+
+
+@transaction.atomic
+def approve_statements(
+    statements: Iterable[RebateStatement], *, approved_by: User
+) -> list[RebateStatement]:
+    """Approve and settle (rebates.md §4): per rule, delta = amount now − what was settled
+    for that rule, partner and period; a payout line if > 0, a claw-back line if < 0,
+    nothing if 0; a rule settled before that has no result now is clawed back whole.
+    Statements already approved are left alone (settling twice writes nothing). Set-based:
+    a few queries per chunk of statements, whatever their number."""
+    if not approved_by.has_perm("incentives.approve_rebatestatement"):
+        raise ValidationError(_("Only a sales VP approves rebate statements."))
+    ids = sorted({statement.pk for statement in statements})
+    approved: list[RebateStatement] = []
+    for start in range(0, len(ids), APPROVE_CHUNK):
+        approved += _approve_chunk(ids[start : start + APPROVE_CHUNK], approved_by)
+    return approved
+
+
+def _approve_chunk(ids: list[int], approved_by: User) -> list[RebateStatement]:
+    locked = list(
+        RebateStatement.objects.select_for_update(of=("self",))
+        .select_related("run")
+        .filter(pk__in=ids, status=StatementStatus.DRAFT)
+        .order_by("pk")
+    )
+    if any(statement.run.status != RunStatus.DONE for statement in locked):
+        raise ValidationError(_("A statement of an unfinished or failed run cannot be approved."))
+    if not locked:
+        return []
+    settled: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
+    keys = {(s.program_id, s.period, s.partner_id) for s in locked}
+    rows = (
+        SettlementLine.objects.filter(
+            program_id__in={key[0] for key in keys}, period__in={key[1] for key in keys},
+            partner_id__in={key[2] for key in keys},
+        )
+        .values("program_id", "period", "partner_id", "rule_code")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )  # fmt: skip
+    for row in rows:
+        key = (row["program_id"], row["period"], row["partner_id"])
+        if key in keys:  # the filter is a superset when the chunk spans programs
+            settled[(*key, row["rule_code"])] = row["total"]
+    results: dict[int, list[RebateResult]] = defaultdict(list)
+    for result in RebateResult.objects.filter(statement__in=locked).select_related("rule"):
+        results[result.statement_id].append(result)
+    now = timezone.now()
+    lines = []
+    for statement in locked:
+        key = (statement.program_id, statement.period, statement.partner_id)
+        written = Decimal(0)
+        seen = set()
+        for result in results[statement.pk]:
+            seen.add(result.rule.code)
+            delta = result.amount - settled.get((*key, result.rule.code), Decimal(0))
+            if delta:
+                lines.append(_line(statement, result.rule.code, result.rule, delta,
+                                   _reason(statement, result)))  # fmt: skip
+                written += delta
+        for (*other, code), amount in settled.items():
+            if tuple(other) == key and code not in seen and amount:
+                gone = _("The rule no longer gives a result: clawed back.")
+                lines.append(_line(statement, code, None, -amount, gone))
+                written -= amount
+        statement.status = StatementStatus.APPROVED
+        statement.approved_by, statement.approved_at = approved_by, now
+        statement.to_settle = written
+    insert_rows(SettlementLine, lines)
+    RebateStatement.objects.bulk_update(
+        locked, ["status", "approved_by", "approved_at", "to_settle"], batch_size=500
+    )
+    return locked
+
+
+def _reason(statement: RebateStatement, result: RebateResult) -> str:
+    return _("%(kind)s run #%(run)s, rule %(rule)s v%(version)s: %(amount)s") % {
+        "kind": statement.get_kind_display(), "run": statement.run_id,
+        "rule": result.rule.code, "version": result.rule.version, "amount": result.amount,
+    }  # fmt: skip
+
+
+def _line(
+    statement: RebateStatement, code: str, rule: RebateRule | None, delta: Decimal, reason: str
+) -> SettlementLine:
+    return SettlementLine(
+        statement_id=statement.pk, program_id=statement.program_id,
+        partner_id=statement.partner_id, period=statement.period, rule_code=code, rule=rule,
+        kind=SettlementKind.PAYOUT if delta > 0 else SettlementKind.CLAWBACK, amount=delta,
+        reason=reason[:300],
+    )  # fmt: skip
+
+
+@transaction.atomic
+def record_payout(
+    statement: RebateStatement, *, paid_on: date, reference: str, recorded_by: User
+) -> Payout:
+    """Record that an approved statement's settlement was paid (or its net claw-back
+    recovered): once, with the date and the payment reference."""
+    locked = RebateStatement.objects.select_for_update().get(pk=statement.pk)
+    if locked.status != StatementStatus.APPROVED:
+        raise ValidationError(_("Only an approved statement is paid."))
+    if locked.to_settle == 0:
+        raise ValidationError(_("This statement settled nothing: there is nothing to pay."))
+    if Payout.objects.filter(statement=locked).exists():
+        raise ValidationError(_("This statement's payout is already recorded."))
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    if not reference.strip():
+        raise ValidationError({"reference": _("Give the payment reference.")})
+    return Payout.objects.create(
+        statement=locked, paid_on=paid_on, reference=reference.strip(), recorded_by=recorded_by
+    )

@@ -1,0 +1,271 @@
+"""Runs, statements, approval and settlement (rebates.md §3–4) on the real database, and
+the database's refusal to change what was approved."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+
+from incentives import services
+from incentives.choices import RunKind, SettlementKind, StatementStatus
+from incentives.models import Payout, RebateResult, RebateRun, RebateStatement, SettlementLine
+from incentives.periods import RebatePeriod
+from tests.factories import PartnerFactory, UserFactory
+
+from .conftest import TIERED, sell
+
+Q1 = RebatePeriod.parse("2025-Q1")
+
+
+def run_final(program, vp, period=Q1):
+    run = services.start_run(program, period, kind=RunKind.FINAL, started_by=vp)
+    return services.run_rebates(run.pk)
+
+
+def statement_of(partner, **filters):
+    return RebateStatement.objects.filter(partner=partner, **filters).latest("pk")
+
+
+@pytest.fixture
+def partners(partner, category):
+    """The manager's partner sells 60 000 in Q1; another partner sells nothing."""
+    sell(partner, category, "60000.00")
+    return partner, PartnerFactory(code="IDLE")
+
+
+def test_a_final_run_writes_one_statement_per_partner_with_each_rules_result(
+    approved_program, partners, vp
+):
+    busy, idle = partners
+    run = run_final(approved_program, vp)
+    assert (run.status, run.done, run.total) == ("done", 2, 2)
+    statement = statement_of(busy)
+    # VOL: 60 000 reaches 50 000 → 3 % of the whole base; FLAT 1 %; regular tier × 1.00
+    assert statement.amount == Decimal("2400.00") == statement.to_settle
+    results = {r.rule.code: r for r in statement.results.select_related("rule")}
+    assert results["VOL"].amount == Decimal("1800.00")
+    assert results["VOL"].explanation["thresholds"] == ["0.00", "10000.00", "50000.00"]
+    assert results["VOL"].explanation["rate_percent"] == "3"
+    assert results["VOL"].lines == 1
+    assert results["VOL"].rule.version == 1
+    nothing = statement_of(idle).results.get(rule__code="VOL")
+    assert (nothing.amount, nothing.reason) == (Decimal("0.00"), "no_positive_sales")
+    assert run.amount == Decimal("2400.00")
+
+
+def test_a_run_is_a_task_queued_on_commit(approved_program, partners, vp, celery_eager,
+                                          django_capture_on_commit_callbacks):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.start_run(approved_program, Q1, kind=RunKind.FINAL, started_by=vp)
+    run.refresh_from_db()
+    assert run.status == "done"
+
+
+def test_only_approved_programs_run_and_final_runs_wait_for_the_periods_end(approved_program, vp):
+    with pytest.raises(ValidationError):
+        services.start_run(approved_program, RebatePeriod.parse("2026-Q4"),
+                           kind=RunKind.FINAL, started_by=vp)  # fmt: skip
+    services.save_rule(approved_program, {**TIERED, "tiers": [["0", "1"]]}, saved_by=vp)
+    with pytest.raises(ValidationError):  # back to draft after the edit
+        services.start_run(approved_program, Q1, kind=RunKind.FINAL, started_by=vp)
+
+
+def test_an_accrual_ignores_lines_after_its_day(approved_program, partner, category, vp):
+    sell(partner, category, "20000.00", day=date(2025, 1, 10))
+    sell(partner, category, "40000.00", day=date(2025, 3, 10))
+    run = services.start_run(approved_program, Q1, kind=RunKind.ACCRUAL, started_by=vp,
+                             as_of=date(2025, 2, 28))  # fmt: skip
+    services.run_rebates(run.pk)
+    # 20 000: VOL 2 % = 400 (thresholds are not reduced for elapsed time), FLAT 200
+    assert statement_of(partner).amount == Decimal("600.00")
+
+
+def test_approval_settles_and_settling_twice_writes_nothing(approved_program, partners, vp):
+    busy, _idle = partners
+    run_final(approved_program, vp)
+    statement = statement_of(busy)
+    approved = services.approve_statements([statement], approved_by=vp)
+    assert [s.pk for s in approved] == [statement.pk]
+    lines = SettlementLine.objects.filter(partner=busy)
+    assert sorted((line.rule_code, line.kind, line.amount) for line in lines) == [
+        ("FLAT", SettlementKind.PAYOUT, Decimal("600.00")),
+        ("VOL", SettlementKind.PAYOUT, Decimal("1800.00")),
+    ]
+    assert services.approve_statements([statement], approved_by=vp) == []
+    run_final(approved_program, vp)  # the same figures again
+    again = statement_of(busy, status=StatementStatus.DRAFT)
+    assert again.to_settle == 0
+    services.approve_statements([again], approved_by=vp)
+    assert SettlementLine.objects.filter(partner=busy).count() == 2  # nothing new
+
+
+def test_a_late_credit_note_is_clawed_back_and_approved_statements_stay(
+    approved_program, partners, category, vp
+):
+    busy, _idle = partners
+    run_final(approved_program, vp)
+    first = statement_of(busy)
+    services.approve_statements([first], approved_by=vp)
+    sell(busy, category, "20000.00", day=date(2025, 3, 20), credit=True)  # 40 000 net now
+    run_final(approved_program, vp)
+    first.refresh_from_db()
+    assert (first.status, first.amount) == (StatementStatus.APPROVED, Decimal("2400.00"))
+    second = statement_of(busy, status=StatementStatus.DRAFT)
+    # VOL: 40 000 → 2 % = 800 (was 1800); FLAT 400 (was 600)
+    assert (second.amount, second.to_settle) == (Decimal("1200.00"), Decimal("-1200.00"))
+    services.approve_statements([second], approved_by=vp)
+    clawbacks = SettlementLine.objects.filter(statement=second).order_by("rule_code")
+    assert [(line.rule_code, line.kind, line.amount) for line in clawbacks] == [
+        ("FLAT", SettlementKind.CLAWBACK, Decimal("-200.00")),
+        ("VOL", SettlementKind.CLAWBACK, Decimal("-1000.00")),
+    ]
+    # the settlement lines add up to the amount now, rule by rule
+    total = sum(SettlementLine.objects.filter(partner=busy).values_list("amount", flat=True))
+    assert total == second.amount
+
+
+def test_a_rerun_replaces_only_unapproved_statements(approved_program, partners, vp):
+    busy, idle = partners
+    run_final(approved_program, vp)
+    services.approve_statements([statement_of(busy)], approved_by=vp)
+    run_final(approved_program, vp)
+    assert RebateStatement.objects.filter(partner=idle).count() == 1  # the draft replaced
+    assert RebateStatement.objects.filter(partner=busy).count() == 2  # approved + new draft
+
+
+def test_results_keep_the_rule_version_that_produced_them(approved_program, partners, vp):
+    busy, _idle = partners
+    run_final(approved_program, vp)
+    first = statement_of(busy)
+    services.approve_statements([first], approved_by=vp)
+    services.save_rule(approved_program, {**TIERED, "tiers": [["0", "5"]]}, saved_by=vp)
+    services.approve_program(approved_program, approved_by=UserFactory(role="sales_vp"))
+    run_final(approved_program, vp)
+    second = statement_of(busy, status=StatementStatus.DRAFT)
+    versions = lambda s: {r.rule.code: r.rule.version for r in s.results.select_related("rule")}  # noqa: E731
+    assert versions(first) == {"VOL": 1, "FLAT": 1}
+    assert versions(second) == {"VOL": 2, "FLAT": 1}
+    assert second.results.get(rule__code="VOL").amount == Decimal("3000.00")
+
+
+def test_a_rule_settled_before_without_a_result_now_is_clawed_back(approved_program, partners, vp):
+    busy, _idle = partners
+    run_final(approved_program, vp)
+    services.approve_statements([statement_of(busy)], approved_by=vp)
+    statement = statement_of(busy)
+    # a later run (of a program version without FLAT) has no FLAT result for the partner
+    run = run_final(approved_program, vp)
+    draft = statement_of(busy, status=StatementStatus.DRAFT)
+    RebateResult.objects.filter(statement=draft, rule__code="FLAT").delete()
+    services.approve_statements([draft], approved_by=vp)
+    line = SettlementLine.objects.get(statement=draft)
+    assert (line.rule_code, line.amount, line.kind) == ("FLAT", Decimal("-600.00"), "clawback")
+    assert statement.status == StatementStatus.APPROVED
+    assert run.status == "done"
+
+
+def test_only_a_sales_vp_approves_and_only_statements_of_finished_runs(
+    approved_program, partners, vp, manager
+):
+    busy, _idle = partners
+    run_final(approved_program, vp)
+    with pytest.raises(ValidationError):
+        services.approve_statements([statement_of(busy)], approved_by=manager)
+    RebateRun.objects.update(status="failed")
+    with pytest.raises(ValidationError):
+        services.approve_statements([statement_of(busy)], approved_by=vp)
+
+
+def test_bulk_approval_costs_the_same_queries_for_many_statements(
+    approved_program, category, vp, django_assert_max_num_queries
+):
+    for _n in range(30):
+        sell(PartnerFactory(), category, "12000.00")
+    run_final(approved_program, vp)
+    statements = list(RebateStatement.objects.all())
+    with django_assert_max_num_queries(10):
+        approved = services.approve_statements(statements, approved_by=vp)
+    assert len(approved) == 30
+    assert SettlementLine.objects.count() == 60
+
+
+def test_a_payout_is_recorded_once(approved_program, partners, vp):
+    busy, idle = partners
+    run_final(approved_program, vp)
+    statement = statement_of(busy)
+    with pytest.raises(ValidationError):  # not approved yet
+        services.record_payout(statement, paid_on=date(2025, 4, 10), reference="TT-1",
+                               recorded_by=vp)  # fmt: skip
+    services.approve_statements([statement, statement_of(idle)], approved_by=vp)
+    assert statement_of(busy).payout_status == "pending"
+    assert statement_of(idle).payout_status == "nothing"
+    services.record_payout(statement, paid_on=date(2025, 4, 10), reference="TT-1", recorded_by=vp)
+    assert statement_of(busy).payout_status == "paid"
+    with pytest.raises(ValidationError):
+        services.record_payout(statement, paid_on=date(2025, 4, 11), reference="TT-2",
+                               recorded_by=vp)  # fmt: skip
+
+
+def test_managers_see_only_their_partners_statements(approved_program, partners, vp, manager,
+                                                     colleague):  # fmt: skip
+    busy, idle = partners
+    run_final(approved_program, vp)
+    assert list(RebateStatement.objects.visible_to(manager).values_list("partner", flat=True)) == [
+        busy.pk
+    ]
+    assert not RebateStatement.objects.visible_to(colleague).exists()
+    assert RebateStatement.objects.visible_to(vp).count() == 2
+
+
+class TestApprovedIsFinal:
+    """The database refuses to change an approved statement, its results, its settlement
+    lines and its payout, whatever the route."""
+
+    @pytest.fixture
+    def approved(self, approved_program, partners, vp):
+        run_final(approved_program, vp)
+        statement = statement_of(partners[0])
+        services.approve_statements([statement], approved_by=vp)
+        services.record_payout(statement, paid_on=date(2025, 4, 10), reference="TT-1",
+                               recorded_by=vp)  # fmt: skip
+        statement.refresh_from_db()
+        return statement
+
+    def refused(self, change):
+        with pytest.raises(DatabaseError, match="never change"), transaction.atomic():
+            change()
+
+    def test_through_save_update_and_delete(self, approved):
+        approved.amount = Decimal("1.00")
+        self.refused(approved.save)
+        self.refused(lambda: RebateStatement.objects.filter(pk=approved.pk).update(amount=1))
+        self.refused(lambda: RebateStatement.objects.filter(pk=approved.pk).update(status="draft"))
+        self.refused(lambda: RebateStatement.objects.filter(pk=approved.pk)._raw_delete("default"))
+        self.refused(lambda: approved.results.update(amount=0))
+        self.refused(lambda: approved.results.all().delete())
+        self.refused(lambda: SettlementLine.objects.filter(statement=approved).update(amount=1))
+        self.refused(lambda: SettlementLine.objects.filter(statement=approved).delete())
+        self.refused(lambda: Payout.objects.filter(statement=approved).update(reference="X"))
+        self.refused(lambda: Payout.objects.filter(statement=approved).delete())
+
+    def test_through_raw_sql(self, approved):
+        def raw(sql):
+            def execute():
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [approved.pk])
+
+            return execute
+
+        self.refused(raw("UPDATE incentives_rebatestatement SET amount = 0 WHERE id = %s"))
+        self.refused(raw("DELETE FROM incentives_rebatestatement WHERE id = %s"))
+        self.refused(raw("UPDATE incentives_settlementline SET amount = 1 WHERE statement_id = %s"))
+        self.refused(raw("DELETE FROM incentives_settlementline WHERE statement_id = %s"))
+        self.refused(raw("UPDATE incentives_rebateresult SET amount = 0 WHERE statement_id = %s"))
+        self.refused(raw("UPDATE incentives_payout SET reference = 'X' WHERE statement_id = %s"))
+
+    def test_drafts_can_still_be_replaced(self, approved, approved_program, vp):
+        draft_count = RebateStatement.objects.filter(status="draft").count()
+        run_final(approved_program, vp)
+        assert RebateStatement.objects.filter(status="draft").count() == draft_count + 1
