@@ -59,6 +59,7 @@ test: lint typecheck migrations-check pytest
 # The benchmarks (not part of `make test`): a scale database of 100 000 partners and
 # 10 000 000 sales lines is built once (about 10 minutes), then reused.
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	DEBUG=0 SECRET_KEY=bench STATIC_MANIFEST=0 SECURE_SSL_REDIRECT=0 LOG_LEVEL=WARNING \
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/channelhub_bench} \
 	CHANNELHUB_ENV_FILE=/nonexistent bash -c '\

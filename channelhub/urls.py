@@ -21,6 +21,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("support/", include("support.urls")),
     path("tiers/", include("tiers.urls")),
+    path("rebates/", include("incentives.urls")),
     path("survey/", survey_views.answer_survey, name="survey_answer"),
     path("admin/", admin.site.urls),
     path("", include("channelhub.api.urls")),

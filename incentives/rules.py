@@ -85,8 +85,11 @@ def _pairs(data: dict[str, Any], name: str, *, rate_max: Decimal = HUNDRED,
             raise _error(name, f"{name}[{index}]: a [threshold, rate_percent] pair")
         item = {"threshold": pair[0], "rate": pair[1]}
         low = Decimal("-1e12") if signed_first else Decimal(0)
-        threshold = _decimal(item, "threshold", minimum=low)
-        rate = _decimal(item, "rate", maximum=rate_max)
+        try:
+            threshold = _decimal(item, "threshold", minimum=low)
+            rate = _decimal(item, "rate", maximum=rate_max)
+        except ValidationError as error:
+            raise _error(name, f"{name}[{index}]: {'; '.join(error.messages)}") from error
         if threshold is None or rate is None:
             raise _error(name, f"{name}[{index}]: both values are required")
         if pairs and threshold <= pairs[-1][0]:

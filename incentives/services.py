@@ -65,6 +65,20 @@ def create_program(
     return program
 
 
+def settled_before(statement: RebateStatement) -> Decimal:
+    """What was settled for the statement's program, period and partner by other statements
+    (before this one's approval)."""
+    total = (
+        SettlementLine.objects.filter(
+            program_id=statement.program_id, period=statement.period,
+            partner_id=statement.partner_id,
+        )
+        .exclude(statement=statement)
+        .aggregate(total=Sum("amount"))["total"]
+    )  # fmt: skip
+    return total or Decimal(0)
+
+
 def _locked(program: RebateProgram) -> RebateProgram:
     return RebateProgram.objects.select_for_update().get(pk=program.pk)
 
@@ -347,3 +361,34 @@ def record_payout(
     return Payout.objects.create(
         statement=locked, paid_on=paid_on, reference=reference.strip(), recorded_by=recorded_by
     )
+
+
+PROGRAM_FIELDS = frozenset({"name", "description", "period_start", "period_end"})
+
+
+@transaction.atomic
+def update_program(
+    program: RebateProgram, *, changed_by: User | None, **changes: Any
+) -> RebateProgram:
+    """Edit a program's name, description and dates: a draft's freely; an approved one's
+    name and description only (its dates are part of what was approved); a retired
+    program's not at all. The editor becomes its last editor (maker-checker)."""
+    unknown = set(changes) - PROGRAM_FIELDS
+    if unknown:
+        raise TypeError(f"update_program: unknown field(s) {', '.join(sorted(unknown))}")
+    locked = _locked(program)
+    if locked.status == ProgramStatus.RETIRED:
+        raise ValidationError(_("A retired program cannot change."))
+    if locked.status == ProgramStatus.APPROVED:
+        for name in ("period_start", "period_end"):
+            if name in changes and changes[name] != getattr(locked, name):
+                raise ValidationError({name: _("An approved program's dates cannot change.")})
+    for name, value in changes.items():
+        setattr(locked, name, value.strip() if name == "name" else value)
+    if locked.period_end < locked.period_start:
+        raise ValidationError({"period_end": _("The program cannot end before it starts.")})
+    locked.updated_by = changed_by
+    locked._history_user = changed_by  # type: ignore[attr-defined]
+    locked.full_clean()
+    locked.save()
+    return locked

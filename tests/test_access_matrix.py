@@ -118,6 +118,24 @@ ROUTES = {
     "tiers:run_start": STAFF,
     "tiers:run_detail": STAFF,
     "tiers:scoring_model": STAFF,
+    "incentives:statement_list": STAFF,
+    "incentives:statement_approve": STAFF,
+    "incentives:statement_export": STAFF,
+    "incentives:statement_detail": UNDER_PARTNER,
+    "incentives:statement_print": UNDER_PARTNER,
+    "incentives:statement_payout": UNDER_PARTNER,
+    "incentives:result_lines": UNDER_PARTNER,
+    "incentives:program_list": STAFF,
+    "incentives:program_create": STAFF,
+    "incentives:program_detail": STAFF,
+    "incentives:program_edit": STAFF,
+    "incentives:program_approve": STAFF,
+    "incentives:program_retire": STAFF,
+    "incentives:rule_create": STAFF,
+    "incentives:rule_edit": STAFF,
+    "incentives:run_start": STAFF,
+    "incentives:what_if": STAFF,
+    "incentives:run_detail": STAFF,
     "reminders:preferences": OWN,
     "reminders:team_list": STAFF,
     "reminders:team_create": STAFF,
@@ -198,6 +216,24 @@ ROUTES = {
     "tierproposal-approve": PARTNER,
     "tierproposal-reject": PARTNER,
     "tierproposal-decide": STAFF,
+    "rebateprogram-list": STAFF,
+    "rebateprogram-detail": STAFF,
+    "rebateprogram-approve": STAFF,
+    "rebateprogram-retire": STAFF,
+    "rebateprogram-simulate": STAFF,
+    "rebaterule-list": STAFF,
+    "rebaterule-detail": STAFF,
+    "rebaterun-list": STAFF,
+    "rebaterun-detail": STAFF,
+    "rebatestatement-list": STAFF,
+    "rebatestatement-detail": PARTNER,
+    "rebatestatement-approve": PARTNER,
+    "rebatestatement-approve-many": STAFF,
+    "rebatestatement-payout": PARTNER,
+    "rebateresult-list": STAFF,
+    "rebateresult-detail": PARTNER,
+    "settlementline-list": STAFF,
+    "settlementline-detail": PARTNER,
 }
 # Routes with a second URL argument besides `pk`, and the value the sweeps use.
 STEP_ARGUMENTS = {
@@ -205,16 +241,22 @@ STEP_ARGUMENTS = {
     "reviews:review_step": {"step": "hold"},
     "reviews:action_step": {"step": "complete"},
     "support:issue_step": {"step": "start"},
+    "incentives:result_lines": {"result": 1},
+    "incentives:rule_edit": {"code": "VOL"},
 }
 STAFF_ROUTES_ON_AN_OBJECT = {
     "sales:category_update", "sales:product_update", "sales:sales_import_detail",
     "sales:sales_import_errors", "reminders:team_update", "surveys:question_update",
     "support:article_detail", "support:article_update", "tiers:run_detail",
+    "incentives:program_detail", "incentives:program_edit", "incentives:program_approve",
+    "incentives:program_retire", "incentives:rule_create", "incentives:rule_edit",
+    "incentives:run_start", "incentives:what_if", "incentives:run_detail",
 }  # fmt: skip
 # API resources that are not a partner's rows (the catalogue, imports): not in the 404 sweep.
 NOT_PARTNER_RESOURCES = ("/api/v1/tags", "/api/v1/categories", "/api/v1/products",
                          "/api/v1/sales-imports", "/api/v1/tier-policies",
-                         "/api/v1/articles", "/api/v1/tier-runs")  # fmt: skip
+                         "/api/v1/articles", "/api/v1/tier-runs", "/api/v1/rebate-programs",
+                         "/api/v1/rebate-rules", "/api/v1/rebate-runs")  # fmt: skip
 
 
 @pytest.fixture
@@ -261,7 +303,15 @@ def partner_rows(partner, settings, tmp_path):
         run=run, partner=partner, score=score, from_tier=partner.tier, to_tier="core",
         direction="up",
     )  # fmt: skip
+    statement = _rebate_statement(partner)
     return {
+        "incentives:statement_detail": statement.pk,
+        "incentives:statement_print": statement.pk,
+        "incentives:statement_payout": statement.pk,
+        "incentives:result_lines": statement.pk,
+        "/api/v1/rebate-statements": statement.pk,
+        "/api/v1/rebate-results": statement.results.get().pk,
+        "/api/v1/rebate-settlements": statement.settlement_lines.get().pk,
         "/api/v1/tier-scores": score.pk,
         "/api/v1/tier-proposals": proposal.pk,
         "/api/v1/issues": issue.pk,
@@ -289,6 +339,30 @@ def partner_rows(partner, settings, tmp_path):
         "/api/v1/sales-targets": target.pk,
         "/api/v1/partners": partner.pk,
     }
+
+
+def _rebate_statement(partner):
+    """A final 2025-Q1 statement of the partner, from an approved program."""
+    from incentives import services as rebates
+    from incentives.periods import RebatePeriod
+    from tests.factories import UserFactory
+
+    maker, checker = UserFactory(role="sales_vp"), UserFactory(role="sales_vp")
+    SalesLineFactory(partner=partner, date=date(2025, 2, 1), net_amount=Decimal("1000.00"))
+    program = rebates.create_program(
+        name="返利", period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
+        created_by=maker,
+    )  # fmt: skip
+    rebates.save_rule(program, {"code": "VOL", "kind": "flat", "period_type": "quarter",
+                                "valid_from": "2025-01-01", "valid_to": "2025-12-31",
+                                "rate_percent": "1"}, saved_by=maker)  # fmt: skip
+    rebates.approve_program(program, approved_by=checker)
+    run = rebates.start_run(program, RebatePeriod.parse("2025-Q1"), kind="final",
+                            started_by=checker)  # fmt: skip
+    rebates.run_rebates(run.pk)
+    statement = run.statements.get(partner=partner)
+    rebates.approve_statements([statement], approved_by=checker)
+    return statement
 
 
 def _route_names(resolver: URLResolver, namespace: str = "") -> set[str]:
@@ -345,6 +419,12 @@ def _partner_urls(partner, rows):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/surveys"]})
         elif name.startswith("surveyresponse-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/survey-responses"]})
+        elif name.startswith("rebatestatement-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/rebate-statements"]})
+        elif name.startswith("rebateresult-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/rebate-results"]})
+        elif name.startswith("settlementline-"):
+            yield name, reverse(name, kwargs={"pk": rows["/api/v1/rebate-settlements"]})
         elif name.startswith("reviewaction-"):
             yield name, reverse(name, kwargs={"pk": rows["/api/v1/review-actions"]})
         else:
@@ -389,7 +469,9 @@ def test_api_operations_are_all_known_routes():
                 "/api/v1/survey-responses/", "/api/v1/survey-results/",
                 "/api/v1/issues/", "/api/v1/articles/", "/api/v1/issue-kpis/",
                 "/api/v1/tier-runs/", "/api/v1/tier-scores/",
-                "/api/v1/tier-proposals/"}  # fmt: skip
+                "/api/v1/tier-proposals/", "/api/v1/rebate-programs/", "/api/v1/rebate-rules/",
+                "/api/v1/rebate-runs/", "/api/v1/rebate-statements/", "/api/v1/rebate-results/",
+                "/api/v1/rebate-settlements/"}  # fmt: skip
     for path in schema["paths"]:
         assert any(path.startswith(prefix) for prefix in prefixes), path
 

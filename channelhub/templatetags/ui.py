@@ -90,3 +90,21 @@ def lookup(mapping: Any, key: str) -> Any:
     if isinstance(mapping, dict):
         return mapping.get(key)
     return None
+
+
+@register.filter
+def split(text: str) -> list[str]:
+    """`"a b c"|split` → ["a", "b", "c"]: a list of names written in a template."""
+    return text.split()
+
+
+@register.filter
+def field(form: forms.Form, name: str) -> forms.BoundField:
+    """`form|field:name` → the bound field called `name`."""
+    return form[name]
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    """`labels|get_item:code` → labels[code] (empty when missing)."""
+    return mapping.get(key, "")

@@ -306,6 +306,13 @@ def rolled_back(work: Callable[[], object]) -> Callable[[], None]:
 def main() -> None:
     ensure_scale_data()
     today = timezone.localdate()
+    if sys.argv[1:] == ["rebates"]:  # python -m tests.bench.run rebates: that figure only
+        from channelhub.lib.periods import Quarter
+        from tests.bench.rebates import measure as measure_rebates
+
+        print(f"{'operation':<46} {'app':>13} {'best SQL':>13} {'ratio':>8}")
+        measure_rebates(Quarter.of(today) - 1, max(1, RUNS // 2), median_seconds, report)
+        return
     print(f"\nChannelHub benchmarks · {today} · {Partner.objects.count()} partners · "
           f"{SalesLine.objects.count()} sales lines · median of {RUNS} runs\n")  # fmt: skip
     print(f"{'operation':<46} {'app':>13} {'best SQL':>13} {'ratio':>8}")
@@ -381,6 +388,10 @@ def main() -> None:
     report(f"tier evaluation, {Partner.objects.count()} partners", app, sql,
            f"{window_lines} lines in the windows; peak {peak:.0f} MB vs {empty_peak / 1024:.0f} MB "
            "with none")  # fmt: skip
+
+    from tests.bench.rebates import measure as measure_rebates
+
+    measure_rebates(current - 1, max(1, RUNS // 2), median_seconds, report)
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.csv"

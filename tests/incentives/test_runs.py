@@ -269,3 +269,24 @@ class TestApprovedIsFinal:
         draft_count = RebateStatement.objects.filter(status="draft").count()
         run_final(approved_program, vp)
         assert RebateStatement.objects.filter(status="draft").count() == draft_count + 1
+
+
+def test_the_admin_shows_statements_but_cannot_change_them(approved_program, partners, vp):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    run_final(approved_program, vp)
+    statement = statement_of(partners[0])
+    services.approve_statements([statement], approved_by=vp)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    url = f"/admin/incentives/rebatestatement/{statement.pk}/change/"
+    assert client.get(url).status_code == 200  # shown, read-only
+    response = client.post(url, {"amount": "1.00", "status": "draft"})
+    assert response.status_code == 403
+    assert client.post(f"/admin/incentives/rebatestatement/{statement.pk}/delete/",
+                       {"post": "yes"}).status_code == 403  # fmt: skip
+    statement.refresh_from_db()
+    assert (statement.status, statement.amount) == (StatementStatus.APPROVED, Decimal("2400.00"))
