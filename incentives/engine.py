@@ -386,26 +386,27 @@ def _raw(
     return base * result.rate_percent / HUNDRED
 
 
+def deltas(amounts: dict[Any, Decimal], settled: dict[Any, Decimal]) -> dict[Any, Decimal]:
+    """rebates.md §4 for one partner and period, per rule: delta = amount now − what was
+    settled; nothing where it is 0; what was settled for a rule without a result now is
+    clawed back whole. Settling the deltas makes the settled sums equal the amounts."""
+    found = {key: amount - settled.get(key, ZERO) for key, amount in amounts.items()}
+    found.update({key: -amount for key, amount in settled.items() if key not in amounts})
+    return {key: delta for key, delta in found.items() if delta != 0}
+
+
 def settlement(
     results: list[Result],
     settled: dict[tuple[str, int], Decimal],
     codes: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """rebates.md §4: delta = amount now − what was settled; nothing where it is 0. What
-    was settled for a (rule, partner) without a result now is clawed back whole."""
-    rows = []
-    seen = set()
-    for result in results:
-        key = (result.rule, result.partner_id)
-        seen.add(key)
-        delta = result.amount - settled.get(key, ZERO)
-        if delta != 0:
-            rows.append({"rule": result.rule, "partner": result.partner_code, "delta": str(delta)})
-    for (rule, partner_id), amount in settled.items():
-        if (rule, partner_id) not in seen and amount != 0:
-            code = (codes or {}).get(partner_id, str(partner_id))
-            rows.append({"rule": rule, "partner": code, "delta": str(-amount)})
-    return rows
+    """The case file's settlement rows: `deltas` per (rule, partner)."""
+    names = {**(codes or {}), **{result.partner_id: result.partner_code for result in results}}
+    amounts = {(result.rule, result.partner_id): result.amount for result in results}
+    return [
+        {"rule": rule, "partner": names.get(partner_id, str(partner_id)), "delta": str(delta)}
+        for (rule, partner_id), delta in deltas(amounts, settled).items()
+    ]
 
 
 def totals(results: list[Result], codes: list[str]) -> dict[str, str]:

@@ -60,8 +60,10 @@ def describe(result: RebateResult) -> Explained:
             t for t, _r in rule.tiers
         ]
         steps = [
-            Step(start, rate, measure is not None and start <= measure, f"≥ {start}")
-            for start, (_t, rate) in zip(thresholds, rule.tiers, strict=True)
+            Step(start, rate, measure is not None and start <= measure, str(number))
+            for number, (start, (_t, rate)) in enumerate(
+                zip(thresholds, rule.tiers, strict=True), start=1
+            )
         ]
     elif rule.kind == "growth" and prior is not None and prior > 0:
         steps = [

@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelhub.lib.bulk import insert_rows
+from channelhub.lib.money import quantize
 from tiers.choices import RunStatus
 
 from .choices import ProgramStatus, RunKind, SettlementKind, StatementStatus
+from .engine import deltas
 from .models import (
     Payout,
     RebateProgram,
@@ -76,7 +78,7 @@ def settled_before(statement: RebateStatement) -> Decimal:
         .exclude(statement=statement)
         .aggregate(total=Sum("amount"))["total"]
     )  # fmt: skip
-    return total or Decimal(0)
+    return quantize(total or Decimal(0))
 
 
 def _locked(program: RebateProgram) -> RebateProgram:
@@ -277,7 +279,7 @@ def _approve_chunk(ids: list[int], approved_by: User) -> list[RebateStatement]:
         raise ValidationError(_("A statement of an unfinished or failed run cannot be approved."))
     if not locked:
         return []
-    settled: dict[tuple[int, str, int, str], Decimal] = defaultdict(Decimal)
+    settled: dict[tuple[int, str, int], dict[str, Decimal]] = defaultdict(dict)
     keys = {(s.program_id, s.period, s.partner_id) for s in locked}
     rows = (
         SettlementLine.objects.filter(
@@ -291,7 +293,7 @@ def _approve_chunk(ids: list[int], approved_by: User) -> list[RebateStatement]:
     for row in rows:
         key = (row["program_id"], row["period"], row["partner_id"])
         if key in keys:  # the filter is a superset when the chunk spans programs
-            settled[(*key, row["rule_code"])] = row["total"]
+            settled[key][row["rule_code"]] = row["total"]
     results: dict[int, list[RebateResult]] = defaultdict(list)
     for result in RebateResult.objects.filter(statement__in=locked).select_related("rule"):
         results[result.statement_id].append(result)
@@ -299,20 +301,15 @@ def _approve_chunk(ids: list[int], approved_by: User) -> list[RebateStatement]:
     lines = []
     for statement in locked:
         key = (statement.program_id, statement.period, statement.partner_id)
+        versions = {result.rule.code: result for result in results[statement.pk]}
+        amounts = {code: result.amount for code, result in versions.items()}
         written = Decimal(0)
-        seen = set()
-        for result in results[statement.pk]:
-            seen.add(result.rule.code)
-            delta = result.amount - settled.get((*key, result.rule.code), Decimal(0))
-            if delta:
-                lines.append(_line(statement, result.rule.code, result.rule, delta,
-                                   _reason(statement, result)))  # fmt: skip
-                written += delta
-        for (*other, code), amount in settled.items():
-            if tuple(other) == key and code not in seen and amount:
-                gone = _("The rule no longer gives a result: clawed back.")
-                lines.append(_line(statement, code, None, -amount, gone))
-                written -= amount
+        for code, delta in deltas(amounts, settled[key]).items():
+            result = versions.get(code)
+            reason = (_reason(statement, result) if result is not None
+                      else _("The rule no longer gives a result: clawed back."))  # fmt: skip
+            lines.append(_line(statement, code, result.rule if result else None, delta, reason))
+            written += delta
         statement.status = StatementStatus.APPROVED
         statement.approved_by, statement.approved_at = approved_by, now
         statement.to_settle = written

@@ -30,7 +30,15 @@ from . import services
 from .choices import REASONS, ProgramStatus, StatementStatus
 from .explain import describe, lines_behind
 from .filtersets import StatementFilterSet
-from .forms import KIND_LABELS, PayoutForm, ProgramForm, RuleForm, RunForm, WhatIfForm
+from .forms import (
+    KIND_LABELS,
+    PERIOD_TYPE_LABELS,
+    PayoutForm,
+    ProgramForm,
+    RuleForm,
+    RunForm,
+    WhatIfForm,
+)
 from .models import RebateProgram, RebateResult, RebateRule, RebateRun, RebateStatement
 from .periods import RebatePeriod
 from .whatif import what_if
@@ -109,7 +117,11 @@ class ProgramDetailView(StaffViewMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "program": program,
-            "rules": [(rule, KIND_LABELS.get(rule.spec.get("kind"), "")) for rule in rules],
+            "rules": [
+                (rule, KIND_LABELS.get(rule.spec.get("kind"), ""),
+                 PERIOD_TYPE_LABELS.get(rule.spec.get("period_type"), ""))
+                for rule in rules
+            ],  # fmt: skip
             "older_versions": program.rules.filter(is_current=False).order_by("code", "-version"),
             "runs": program.runs.select_related("created_by")[:20],
             "run_form": RunForm(initial={"period": _default_period(program)}),

@@ -1,18 +1,24 @@
 """Invariants of the rebate arithmetic (rebates.md §3–4), over generated inputs: the
-engine's per-(rule, partner) step run on generated day-buckets of lines."""
+engine's per-(rule, partner) step run on generated buckets of lines, and the real approval
+path on the database."""
 
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Sum
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
 
-from incentives import engine
+from incentives import engine, services
 from incentives.engine import Bucket, Result
+from incentives.models import SettlementLine
+from incentives.periods import RebatePeriod
 from incentives.rules import parse_rule
 
 Q1 = (date(2025, 1, 1), date(2025, 3, 31))
+Q1_PERIOD = RebatePeriod.parse("2025-Q1")
 PARTNER = {"pk": 1, "code": "P1", "tier": "regular", "cooperation_start_date": date(2023, 1, 1)}
 
 
@@ -126,3 +132,59 @@ def test_thresholds_are_rounded_to_cents_even_without_pro_rating():
     result = run({"kind": "volume_tiered", "tier_mode": "incremental",
                   "tiers": [["0", "0"], ["0.005", "100"]]}, lines)  # fmt: skip
     assert result.amount == Decimal("0.99")  # t' = 0.01: 100 % of 0.99
+
+
+class SettlementOnTheDatabase(TestCase):
+    """The real approval path: whatever late credit notes arrive between runs and whichever
+    statements are approved, the settlement lines of each rule add up to the last approved
+    amount, and approving the same figures again writes nothing."""
+
+    @settings(max_examples=12, deadline=None)
+    @given(steps=st.lists(
+        st.tuples(st.integers(0, 40_000), st.booleans()), min_size=1, max_size=4,
+    ))  # fmt: skip
+    def test_settlement_lines_add_up_to_the_approved_amounts(self, steps):
+        from tests.factories import CategoryFactory, PartnerFactory, UserFactory
+        from tests.incentives.conftest import FLAT, TIERED, sell
+
+        maker, checker = UserFactory(role="sales_vp"), UserFactory(role="sales_vp")
+        program = services.create_program(
+            name="P", period_start=date(2025, 1, 1), period_end=date(2025, 12, 31),
+            created_by=maker,
+        )  # fmt: skip
+        services.save_rule(program, TIERED, saved_by=maker)
+        services.save_rule(program, FLAT, saved_by=maker)
+        program = services.approve_program(program, approved_by=checker)
+        partner, category = PartnerFactory(), CategoryFactory()
+        sell(partner, category, "60000.00")
+
+        def run_and_maybe_approve(approve):
+            run = services.start_run(program, Q1_PERIOD, kind="final", started_by=checker)
+            statement = services.run_rebates(run.pk).statements.get()
+            if approve:
+                services.approve_statements([statement], approved_by=checker)
+            return statement
+
+        for credit, approve in steps:
+            if credit:
+                sell(partner, category, f"{credit}.00", day=date(2025, 3, 15), credit=True)
+            run_and_maybe_approve(approve)
+        last = run_and_maybe_approve(True)
+        settled = dict(
+            SettlementLine.objects.values("rule_code").annotate(total=Sum("amount"))
+            .values_list("rule_code", "total")
+        )  # fmt: skip
+        amounts = {r.rule.code: r.amount for r in last.results.select_related("rule")}
+        assert {code: settled.get(code, Decimal(0)) for code in amounts} == amounts
+        count = SettlementLine.objects.count()
+        again = run_and_maybe_approve(True)
+        assert again.to_settle == 0
+        assert SettlementLine.objects.count() == count
+
+
+def test_deltas_make_the_settled_sums_equal_the_amounts():
+    amounts = {"A": Decimal("10.00"), "B": Decimal("0.00")}
+    settled = {"A": Decimal("4.00"), "C": Decimal("2.50")}
+    found = engine.deltas(amounts, settled)
+    assert found == {"A": Decimal("6.00"), "C": Decimal("-2.50")}
+    assert engine.deltas(amounts, {"A": Decimal("10.00")}) == {}

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from incentives.demo import seed_rebates
 from maintenance.demo import seed_interactions
 from maintenance.services import reconcile_all
 from partners.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
@@ -109,6 +110,9 @@ class Command(BaseCommand):
         proposals = seed_evaluation(today=timezone.localdate())
         if proposals:
             self.stdout.write(self.style.SUCCESS(f"Demo tier evaluation: {proposals} proposals."))
+        statements = seed_rebates(today=timezone.localdate())
+        if statements:
+            self.stdout.write(self.style.SUCCESS(f"Demo rebate statements: {statements}."))
         if result.users_created:
             names = ", ".join(username for username, _name, _role in DEMO_USERS)
             self.stdout.write(f"Demo logins: {names} — password {DEMO_PASSWORD}")
