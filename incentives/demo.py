@@ -12,7 +12,6 @@ from channelhub.lib.periods import Quarter
 from . import services
 from .choices import RunKind
 from .models import RebateProgram, RebateRun
-from .runs import execute_run
 
 
 def _rules(year: int) -> list[dict[str, object]]:
@@ -50,4 +49,4 @@ def seed_rebates(*, today: date) -> int:
         rules=list(program.rules.filter(is_current=True).values_list("pk", flat=True)),
         created_by=checker,
     )  # fmt: skip
-    return execute_run(run).done
+    return services.run_rebates(run.pk).done

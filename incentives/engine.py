@@ -26,6 +26,7 @@ from .rules import Rule
 
 ZERO = Decimal(0)
 ONE_DAY = timedelta(days=1)
+THOUSANDTH = Decimal("0.001")
 HUNDRED = Decimal(100)
 # rebates.md §1's defaults, which are product.md's tier policy defaults
 DEFAULT_MULTIPLIERS = {
@@ -33,7 +34,7 @@ DEFAULT_MULTIPLIERS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     rule: str
     partner_id: int
@@ -44,13 +45,13 @@ class Result:
     base: Decimal | None = None
     prior: Decimal | None = None
     factor: Decimal = Decimal(1)
-    thresholds: list[str] = field(default_factory=list)
+    thresholds: tuple[str, ...] = ()
     rate_percent: Decimal | None = None
     raw: Decimal | None = None
     multiplier: Decimal = Decimal(1)
     capped: bool = False
     lines: int = 0
-    taken_by: list[str] = field(default_factory=list)  # rules of its group that came first
+    taken_by: tuple[str, ...] = ()  # rules of its group that came first
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -66,7 +67,7 @@ class Result:
         }  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class Bucket:
     """A partner's lines of one category class (categories that every evaluated rule treats
     alike) and one time segment (days between two window boundaries), signed and summed."""
@@ -124,15 +125,65 @@ class Plan:
     classes: list[list[int]]  # category ids of each class
     accepted: dict[str, frozenset[int]]  # rule code → classes it accepts
     categories: dict[str, list[int]]  # rule code → category ids it accepts
+    last_line: int | None = None  # count no sales line added after this one
+    contexts: dict[str, RuleContext] = field(default_factory=dict)
+    _segments: list[tuple[date, date]] = field(default_factory=list, repr=False)
 
     def last_day(self, w: tuple[date, date]) -> date:
         return min(w[1], self.as_of) if self.as_of else w[1]
 
+    @property
+    def segments(self) -> list[tuple[date, date]]:
+        """The days of each segment, by its index in `bucket_query`'s rows."""
+        if not self._segments:
+            cuts = self.cuts
+            self._segments = [(cuts[0], cuts[0])] + [
+                (cuts[index - 1], cuts[index] - ONE_DAY) for index in range(1, len(cuts))
+            ]
+        return self._segments
 
-def plan(rules: list[Rule], period: RebatePeriod, *, as_of: date | None = None) -> Plan:
+    def context(self, rule: Rule, w: tuple[date, date]) -> RuleContext:
+        """What every partner's computation of `rule` shares, worked out once."""
+        found = self.contexts.get(rule.code)
+        if found is None:
+            found = self.contexts[rule.code] = RuleContext.of(rule, w, self.last_day(w))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """A rule's window, its prior window and its thresholds when nothing is pro-rated (the
+    common case: t' = quantize(t) for every partner who joined before the window)."""
+
+    start: date
+    end: date
+    last: date  # the window's end, or the accrual's day
+    days: int
+    prior_start: date
+    prior_end: date
+    tiers: tuple[tuple[Decimal, Decimal], ...]
+    thresholds: tuple[str, ...]
+    minimum: Decimal | None
+
+    @classmethod
+    def of(cls, rule: Rule, w: tuple[date, date], last: date) -> RuleContext:
+        tiers = tuple((quantize(threshold), rate) for threshold, rate in rule.tiers)
+        prior_start, prior_end = prior_window(w)
+        return cls(
+            start=w[0], end=w[1], last=last, days=(w[1] - w[0]).days + 1,
+            prior_start=prior_start, prior_end=prior_end, tiers=tiers,
+            thresholds=tuple(str(threshold) for threshold, _rate in tiers),
+            minimum=None if rule.min_measure is None else quantize(rule.min_measure),
+        )  # fmt: skip
+
+
+def plan(
+    rules: list[Rule], period: RebatePeriod, *, as_of: date | None = None,
+    last_line: int | None = None,
+) -> Plan:  # fmt: skip
     evaluated = [(rule, w) for rule in rules if (w := window(rule, period)) is not None]
-    spans = [w for _rule, w in evaluated]
-    spans += [prior_window(w) for rule, w in evaluated if rule.kind == "growth"]
+    windows = {w for _rule, w in evaluated}
+    spans = sorted(windows | {prior_window(w) for rule, w in evaluated if rule.kind == "growth"})
     cuts = {start for start, _end in spans} | {end + ONE_DAY for _start, end in spans}
     if as_of is not None:
         cuts.add(as_of + ONE_DAY)
@@ -148,7 +199,8 @@ def plan(rules: list[Rule], period: RebatePeriod, *, as_of: date | None = None) 
         for index, (code, _filter) in enumerate(filters)
     }
     return Plan(
-        period=period, as_of=as_of, evaluated=evaluated, spans=spans, cuts=sorted(cuts),
+        period=period, as_of=as_of, last_line=last_line, evaluated=evaluated, spans=spans,
+        cuts=sorted(cuts),
         classes=[by_signature[signature] for signature in signatures], accepted=accepted,
         categories={code: [pk for kind in accepted[code] for pk in by_signature[signatures[kind]]]
                     for code, _f in filters},
@@ -176,15 +228,33 @@ def compute_planned(
     multipliers: dict[str, Decimal] | None = None,
     targets: dict[tuple[int, str], Decimal] | None = None,
 ) -> list[Result]:
+    """The results of `partners` (their lines read here, in one statement)."""
+    if not planned.evaluated:
+        return []
+    buckets = _buckets(planned, partners)
+    rows = list(partners.order_by("code").values(*PARTNER_FIELDS))
+    return compute_rows(planned, rows, buckets, multipliers=multipliers, targets=targets)
+
+
+PARTNER_FIELDS = ("pk", "code", "tier", "cooperation_start_date")
+
+
+def compute_rows(
+    planned: Plan,
+    partners: list[dict[str, Any]],
+    buckets: dict[int, list[Bucket]],
+    *,
+    multipliers: dict[str, Decimal] | None = None,
+    targets: dict[tuple[int, str], Decimal] | None = None,
+) -> list[Result]:
+    """The results of `partners` (rows of PARTNER_FIELDS) from their summed lines."""
     if not planned.evaluated:
         return []
     multipliers = {**DEFAULT_MULTIPLIERS, **(multipliers or {})}
     targets = targets or {}
-    buckets = _buckets(planned, partners)
     results = []
     ordered = sorted(planned.evaluated, key=lambda item: _group_order(item[0]))
-    fields = ("pk", "code", "tier", "cooperation_start_date")
-    for partner in partners.order_by("code").values(*fields):
+    for partner in partners:
         taken: dict[str, set[int]] = defaultdict(set)  # per exclusive group: buckets taken
         takers: dict[str, list[str]] = defaultdict(list)
         by_rule = {}
@@ -202,12 +272,16 @@ def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
     return (rule.exclusive_group == "", rule.exclusive_group, -rule.priority, rule.order)
 
 
-def _buckets(planned: Plan, partners: QuerySet[Partner]) -> dict[int, list[Bucket]]:
-    """One grouped statement over the lines of every span: signed sums per partner, category
-    class and segment."""
+def bucket_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> QuerySet[Any]:
+    """One grouped statement over the lines of every span: signed sums per partner,
+    category class and segment (of every partner, or of `partners`), in partner order."""
     in_spans = Q()
     for start, end in planned.spans:
         in_spans |= Q(date__gte=start, date__lte=end)
+    if planned.last_line is not None:
+        in_spans &= Q(pk__lte=planned.last_line)
+    if partners is not None:
+        in_spans &= Q(partner__in=partners)
     cuts = planned.cuts
     segment = Case(*[When(date__lt=cut, then=Value(index)) for index, cut in enumerate(cuts)],
                    default=Value(len(cuts)), output_field=IntegerField())  # fmt: skip
@@ -217,27 +291,33 @@ def _buckets(planned: Plan, partners: QuerySet[Partner]) -> dict[int, list[Bucke
                       for index, ids in enumerate(planned.classes[1:], start=1)],
                     default=Value(0), output_field=IntegerField())  # fmt: skip
     credit = Q(doc_type=DocType.CREDIT_NOTE)
-    rows = (
-        SalesLine.objects.filter(in_spans, partner__in=partners)
+    return (
+        SalesLine.objects.filter(in_spans)
         .annotate(segment=segment, kind=kind)
-        .values("partner_id", "kind", "segment")
+        .values_list("partner_id", "kind", "segment")
         .annotate(
             amount=Sum(Case(When(credit, then=-F("net_amount")), default=F("net_amount"))),
             quantity=Sum(Case(When(credit, then=-F("quantity")), default=F("quantity"))),
             count=Count("id"),
         )
-        .order_by()
+        .order_by("partner_id")
     )
+
+
+def bucket(planned: Plan, row: tuple[Any, ...]) -> Bucket:
+    """A row of `bucket_query` (partner, class, segment, amount, quantity, count)."""
+    _partner, kind, index, amount, quantity, count = row
+    if not isinstance(amount, Decimal):  # SQLite sums decimals as floats
+        amount = quantize(Decimal(str(amount)))
+        quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
+    start, end = planned.segments[index]
+    return Bucket(kind, start, end, amount, quantity, count)
+
+
+def _buckets(planned: Plan, partners: QuerySet[Partner]) -> dict[int, list[Bucket]]:
     found: dict[int, list[Bucket]] = defaultdict(list)
-    for row in rows.iterator(chunk_size=20_000):
-        index = row["segment"]
-        if index == 0 or index == len(cuts):
-            continue  # outside every span (cannot happen: the filter keeps spans only)
-        found[row["partner_id"]].append(
-            Bucket(row["kind"], cuts[index - 1], cuts[index] - ONE_DAY,
-                   quantize(Decimal(str(row["amount"]))),  # SQLite sums decimals as floats
-                   Decimal(str(row["quantity"])).quantize(Decimal("0.001")), row["count"])
-        )  # fmt: skip
+    for row in bucket_query(planned, partners).iterator(chunk_size=20_000):
+        found[row[0]].append(bucket(planned, row))
     return found
 
 
@@ -263,6 +343,7 @@ def _one(
 ) -> Result:  # fmt: skip
     result = Result(rule.code, partner["pk"], partner["code"])
     joined: date = partner["cooperation_start_date"]
+    context = planned.context(rule, w)
     # 1. Eligibility
     if rule.eligible_tiers and partner["tier"] not in rule.eligible_tiers:
         result.reason = "tier_not_eligible"
@@ -271,16 +352,16 @@ def _one(
         result.reason = "not_active"
         return result
     # 2. Lines: inside W (up to as_of), through the filters, not taken by the group
-    last = planned.last_day(w)
+    start, last = w[0], context.last
     accepted = planned.accepted[rule.code]
     gone = taken[rule.exclusive_group] if rule.exclusive_group else set()
     mine = [
         (index, bucket) for index, bucket in enumerate(buckets)
-        if w[0] <= bucket.start and bucket.end <= last and index not in gone
-        and bucket.kind in accepted
+        if start <= bucket.start and bucket.end <= last and bucket.kind in accepted
+        and index not in gone
     ]  # fmt: skip
     if rule.exclusive_group:  # it passed step 1: it takes its lines, even if it pays 0
-        result.taken_by = list(takers[rule.exclusive_group])
+        result.taken_by = tuple(takers[rule.exclusive_group])
         takers[rule.exclusive_group].append(rule.code)
         gone.update(index for index, _bucket in mine)
     net_amount, net_quantity, result.lines = _sums([bucket for _i, bucket in mine])
@@ -292,17 +373,18 @@ def _one(
         result.reason = "no_positive_sales"
         return result
     # 5. Pro-rating (thresholds, minimum, targets only)
-    days = (w[1] - w[0]).days + 1
-    active = days
+    days = active = context.days
     if rule.prorate_new_partners and joined > w[0]:
         active = (w[1] - joined).days + 1
-    result.factor = Decimal(active) / Decimal(days) if active != days else Decimal(1)
+        result.factor = Decimal(active) / Decimal(days)
     # 6. Gate
-    if rule.min_measure is not None and measure < _scaled(rule.min_measure, active, days):
-        result.reason = "below_minimum"
-        return result
+    if rule.min_measure is not None:
+        minimum = context.minimum if active == days else _scaled(rule.min_measure, active, days)
+        if measure < minimum:  # type: ignore[operator]
+            result.reason = "below_minimum"
+            return result
     # 7. Raw amount
-    raw = _raw(rule, result, measure, net_amount, net_quantity, active, days, w, buckets,
+    raw = _raw(rule, result, measure, net_amount, net_quantity, active, days, context, buckets,
                accepted, partner, targets)  # fmt: skip
     if raw is None:
         return result
@@ -319,7 +401,7 @@ def _one(
 
 def _raw(
     rule: Rule, result: Result, measure: Decimal, base: Decimal, quantity: Decimal,
-    active: int, days: int, w: tuple[date, date], buckets: list[Bucket],
+    active: int, days: int, context: RuleContext, buckets: list[Bucket],
     accepted: frozenset[int], partner: dict[str, Any], targets: dict[tuple[int, str], Decimal],
 ) -> Decimal | None:  # fmt: skip
     """Step 7; None when the result is 0 with a reason already set."""
@@ -329,8 +411,12 @@ def _raw(
     if rule.kind == "per_unit":
         return quantity * rule.unit_amount  # type: ignore[operator]
     if rule.kind == "volume_tiered":
-        scaled = [(_scaled(threshold, active, days), rate) for threshold, rate in rule.tiers]
-        result.thresholds = [str(threshold) for threshold, _rate in scaled]
+        if active == days:
+            scaled = context.tiers
+            result.thresholds = context.thresholds
+        else:
+            scaled = tuple((_scaled(t, active, days), rate) for t, rate in rule.tiers)
+            result.thresholds = tuple(str(threshold) for threshold, _rate in scaled)
         reached = [index for index, (threshold, _rate) in enumerate(scaled) if threshold <= measure]
         if not reached:
             result.reason = "below_first_tier"
@@ -345,7 +431,7 @@ def _raw(
             total += rate / HUNDRED * max(ZERO, band)
         return total
     if rule.kind == "growth":
-        prior_start, prior_end = prior_window(w)
+        prior_start, prior_end = context.prior_start, context.prior_end
         prior_buckets = [b for b in buckets if prior_start <= b.start and b.end <= prior_end
                          and b.kind in accepted]  # fmt: skip
         prior_amount, prior_quantity, _count = _sums(prior_buckets)
@@ -374,7 +460,7 @@ def _raw(
         result.reason = "no_base"
         return None
     scaled_target = _scaled(target, active, days)
-    result.thresholds = [str(scaled_target)]
+    result.thresholds = (str(scaled_target),)
     reached = [
         index for index, (achievement, _rate) in enumerate(rule.achievement_tiers)
         if measure * HUNDRED >= achievement * scaled_target

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from channelhub.lib.money import quantize
 from sales.models import Category, SalesLine
 
 from . import engine
@@ -21,6 +20,7 @@ from .periods import RebatePeriod
 from .rules import Rule, parse_rule
 
 HUNDRED = Decimal(100)
+COUNTED_NOTHING = ("tier_not_eligible", "not_active")  # stopped before taking lines
 
 
 @dataclass
@@ -49,16 +49,21 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def _least(bound: Decimal, rule: Rule) -> Decimal:
+    """The smallest measure that reaches `bound` (a growth or achievement tier compares by
+    multiplying, so the shown threshold rounds up, never down to an unreached figure)."""
+    step = Decimal("0.01") if rule.measure == "amount" else Decimal("0.001")
+    return bound.quantize(step, rounding=ROUND_CEILING)
+
+
 def describe(result: RebateResult) -> Explained:
     rule = parse_rule(result.rule.spec)
     facts = result.explanation
     measure = _decimal(facts.get("measure"))
     prior = _decimal(facts.get("prior"))
     steps: list[Step] = []
-    if rule.kind == "volume_tiered":
-        thresholds = [Decimal(t) for t in facts.get("thresholds", [])] or [
-            t for t, _r in rule.tiers
-        ]
+    if rule.kind == "volume_tiered" and facts.get("thresholds"):  # none: it stopped earlier
+        thresholds = [Decimal(t) for t in facts["thresholds"]]
         steps = [
             Step(start, rate, measure is not None and start <= measure, str(number))
             for number, (start, (_t, rate)) in enumerate(
@@ -67,7 +72,7 @@ def describe(result: RebateResult) -> Explained:
         ]
     elif rule.kind == "growth" and prior is not None and prior > 0:
         steps = [
-            Step(quantize(prior * (HUNDRED + growth) / HUNDRED), rate,
+            Step(_least(prior * (HUNDRED + growth) / HUNDRED, rule), rate,
                  measure is not None and (measure - prior) * HUNDRED >= growth * prior,
                  f"+{growth} %")
             for growth, rate in rule.growth_tiers
@@ -75,7 +80,7 @@ def describe(result: RebateResult) -> Explained:
     elif rule.kind == "target" and facts.get("thresholds"):
         target = Decimal(facts["thresholds"][0])
         steps = [
-            Step(quantize(target * achievement / HUNDRED), rate,
+            Step(_least(target * achievement / HUNDRED, rule), rate,
                  measure is not None and measure * HUNDRED >= achievement * target,
                  f"{achievement} %")
             for achievement, rate in rule.achievement_tiers
@@ -124,7 +129,9 @@ def lines_behind(result: RebateResult, statement: RebateStatement, *, prior: boo
     as_of = statement.run.as_of
     w = _window(rule, period, as_of)
     lines = SalesLine.objects.filter(partner_id=statement.partner_id)
-    if w is None:
+    if statement.run.last_line is not None:
+        lines = lines.filter(pk__lte=statement.run.last_line)
+    if w is None or result.reason in COUNTED_NOTHING:
         return lines.none()
     if prior:
         start, end = engine.prior_window(engine.window(rule, period))  # type: ignore[arg-type]

@@ -3,6 +3,8 @@ of an approved program adds a version, and a result keeps the version that produ
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -111,6 +113,10 @@ class RebateRun(models.Model):
         _("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED
     )
     rules = models.JSONField(_("rule versions used"), default=list)
+    # The newest sales line when the run began: it counts no later line, and the lines
+    # behind its results are rebuilt up to it (lines are never edited, only added).
+    last_line = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    claim = models.CharField(max_length=32, blank=True, editable=False)  # the worker's token
     total = models.PositiveIntegerField(_("partners"), default=0)
     done = models.PositiveIntegerField(_("partners computed"), default=0)
     amount = models.DecimalField(_("total rebate"), max_digits=16, decimal_places=2, default=0)
@@ -147,8 +153,8 @@ class RebateStatement(models.Model):
     database trigger refuses any update or delete)."""
 
     run = models.ForeignKey(RebateRun, on_delete=models.PROTECT, related_name="statements")
-    # Indexes cost on every statement a run writes: (program, period, partner) serves the
-    # program's reads, so the program's own index would only duplicate it.
+    # Indexes cost on every statement a run writes: the run's and the partner's serve the
+    # reads (and the one-draft constraint's index a program's drafts).
     program = models.ForeignKey(
         RebateProgram, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -179,7 +185,6 @@ class RebateStatement(models.Model):
         verbose_name_plural = _("rebate statements")
         ordering = ["program", "period", "partner"]
         permissions = [("approve_rebatestatement", "Can approve rebate statements")]
-        indexes = [models.Index(fields=["program", "period", "partner"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "period", "partner"], condition=Q(status="draft"),
@@ -199,6 +204,13 @@ class RebateStatement(models.Model):
         return reverse("incentives:statement_detail", args=[self.pk])
 
     @property
+    def settled_before(self) -> Decimal:
+        """What earlier statements of its program, period and partner settled: per rule the
+        settlement makes the settled sums equal the amounts, so this is amount − to_settle
+        (a draft's `to_settle` is computed from them; an approved one's is what it wrote)."""
+        return self.amount - self.to_settle
+
+    @property
     def payout_status(self) -> str:
         """Nothing to pay (a draft, or nothing settled), pending, or paid (recorded)."""
         if self.status != StatementStatus.APPROVED or self.to_settle == 0:
@@ -208,10 +220,19 @@ class RebateStatement(models.Model):
 
 class RebateResult(models.Model):
     """One (rule, partner, period) result with its explanation (rebates.md §3 step 11).
-    A lean table: the run writes hundreds of thousands with COPY."""
+    A lean table — the run writes hundreds of thousands with COPY, and a foreign-key check
+    per row costs more than computing the row: its two references are written by the run
+    alone, from rows it has just written or read, and the statement's are dropped with it
+    (`runs._drop_drafts`); what guards an approved statement's results is the trigger."""
 
-    statement = models.ForeignKey(RebateStatement, on_delete=models.CASCADE, related_name="results")
-    rule = models.ForeignKey(RebateRule, on_delete=models.PROTECT, related_name="+", db_index=False)
+    statement = models.ForeignKey(
+        RebateStatement, on_delete=models.DO_NOTHING, related_name="results",
+        db_constraint=False,
+    )  # fmt: skip
+    rule = models.ForeignKey(
+        RebateRule, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=20)
     lines = models.PositiveIntegerField(_("lines"), default=0)

@@ -4,8 +4,10 @@ A run replaces the program's unapproved statements of the period; approved ones 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
@@ -13,10 +15,10 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from channelhub.lib.bulk import insert_rows
+from channelhub.lib.bulk import insert_values
 from channelhub.lib.money import quantize
 from partners.models import Partner
-from sales.models import SalesTarget
+from sales.models import SalesLine, SalesTarget
 from tiers.choices import RunStatus
 
 from . import engine
@@ -25,15 +27,20 @@ from .models import RebateResult, RebateRule, RebateRun, RebateStatement, Settle
 from .periods import RebatePeriod
 from .rules import Rule, parse_rule
 
-BATCH = 10_000  # partners per batch: one grouped statement over their lines each
+BATCH = 10_000  # partners per transaction (statements written, progress shown)
+FETCH = 20_000  # summed rows read from the stream at a time
 QUARTER_FIELDS = {1: "q1", 2: "q2", 3: "q3", 4: "q4"}
 
 
-def run_partners(period: RebatePeriod) -> QuerySet[Partner]:
-    """Partners a run computes: joined by the period's end, not terminated before it began."""
-    return Partner.objects.filter(cooperation_start_date__lte=period.end).exclude(
-        terminated_on__lt=period.start
-    )
+def run_partners(period: RebatePeriod, *, program_id: int | None = None) -> QuerySet[Partner]:
+    """Partners a run computes: joined by the period's end and not terminated before it
+    began — and, for a program, every partner something was settled for in the period
+    (whose settlement must be clawed back if nothing is due now)."""
+    computed = Q(cooperation_start_date__lte=period.end) & ~Q(terminated_on__lt=period.start)
+    if program_id is not None:
+        settled = SettlementLine.objects.filter(program_id=program_id, period=period.label)
+        computed |= Q(pk__in=settled.values("partner_id"))
+    return Partner.objects.filter(computed)
 
 
 def rules_of(run: RebateRun) -> list[tuple[RebateRule, Rule]]:
@@ -84,15 +91,79 @@ def settled_sums(
     return {(row["partner_id"], row["rule_code"]): row["total"] for row in rows}
 
 
-def explanation(result: engine.Result, w: tuple[Any, Any], last: Any) -> dict[str, Any]:
-    """Step 11's explanation, as stored with the result (values as strings)."""
-    found = result.as_json()
-    for name in ("rule", "partner", "amount", "reason", "lines"):
-        found.pop(name)
-    found["window"] = [w[0].isoformat(), last.isoformat()]
+def explanation(result: engine.Result, window: str) -> str:
+    """Step 11's explanation as the JSON text stored with the result: values as strings,
+    what is not known left out; the amount, reason, line count and rule version are
+    columns. Written by hand: hundreds of thousands per run, and every value is a number,
+    a date or `taken_by`'s codes (which go through `json.dumps`)."""
+    text = f'{{"window":{window},"multiplier":"{result.multiplier}","factor":"{result.factor}"'
+    if result.measure is not None:
+        text += f',"measure":"{result.measure}","base":"{result.base}"'
+    if result.prior is not None:
+        text += f',"prior":"{result.prior}"'
+    if result.rate_percent is not None:
+        text += f',"rate_percent":"{result.rate_percent}"'
+    if result.raw is not None:
+        text += f',"raw":"{result.raw}"'
+    if result.thresholds:
+        text += ',"thresholds":["' + '","'.join(result.thresholds) + '"]'
+    if result.capped:
+        text += ',"capped":true'
     if result.taken_by:
-        found["taken_by"] = result.taken_by
-    return {name: value for name, value in found.items() if value not in (None, [])}
+        text += f',"taken_by":{json.dumps(list(result.taken_by), ensure_ascii=False)}'
+    return text + "}"
+
+
+def _partner_buckets(
+    run: RebateRun, planned: engine.Plan
+) -> Generator[tuple[int, list[engine.Bucket]], None, None]:
+    """Every partner's summed lines, partner by partner in id order, from ONE statement over
+    the period's lines (not one per batch: each would scan the whole period again). On
+    PostgreSQL it streams through a server-side cursor that outlives the batches'
+    transactions; elsewhere the rows are read at once."""
+    if not planned.evaluated:
+        return
+    sql, params = engine.bucket_query(planned).query.sql_with_params()
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        raw = connection.connection
+        assert raw is not None
+        with raw.cursor() as settings_cursor:
+            # A cursor is planned for its first rows (an index scan in partner order over
+            # the whole table): plan it for all of them. JIT compiling costs more than it
+            # saves; the hash aggregate fits in memory instead of spilling.
+            settings_cursor.execute(
+                "SET jit = off; SET cursor_tuple_fraction = 1.0; SET work_mem = '128MB'"
+            )
+        try:
+            with raw.cursor(name=f"rebate_run_{run.pk}", withhold=True) as cursor:
+                cursor.execute(sql, params)
+                while rows := cursor.fetchmany(FETCH):
+                    yield from _by_partner(planned, rows)
+        finally:
+            with raw.cursor() as settings_cursor:
+                settings_cursor.execute("RESET jit; RESET cursor_tuple_fraction; RESET work_mem")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            yield from _by_partner(planned, cursor.fetchall())
+
+
+def _by_partner(
+    planned: engine.Plan, rows: list[tuple[Any, ...]]
+) -> Iterator[tuple[int, list[engine.Bucket]]]:
+    """Rows in partner order, grouped (a partner's rows may span two fetches: the caller
+    merges what comes twice)."""
+    current: int | None = None
+    found: list[engine.Bucket] = []
+    for row in rows:
+        if row[0] != current:
+            if current is not None:
+                yield current, found
+            current, found = row[0], []
+        found.append(engine.bucket(planned, row))
+    if current is not None:
+        yield current, found
 
 
 def _batches(low: int, high: int) -> Iterator[tuple[int, int]]:
@@ -105,53 +176,83 @@ def _batches(low: int, high: int) -> Iterator[tuple[int, int]]:
 def _drop_drafts(run: RebateRun) -> None:
     """The program's unapproved statements of the period (and their results) go; the
     database refuses to touch an approved one."""
-    drafts = RebateStatement.objects.filter(
-        program_id=run.program_id, period=run.period, status=StatementStatus.DRAFT
-    )
-    RebateResult.objects.filter(statement__in=drafts).delete()
-    with connection.cursor() as cursor:  # no dependants left: skip the ORM's collector
-        sql, params = drafts.values("pk").query.sql_with_params()
-        table = RebateStatement._meta.db_table
-        cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT * FROM ({sql}) AS drafts)",
-                       params)  # fmt: skip
+    # Lock them first, in the order an approval locks them: a draft being approved right
+    # now is waited for, then seen approved and left alone.
+    ids = list(
+        RebateStatement.objects.select_for_update()
+        .filter(program_id=run.program_id, period=run.period, status=StatementStatus.DRAFT)
+        .order_by("pk").values_list("pk", flat=True)
+    )  # fmt: skip
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        RebateResult.objects.filter(statement_id__in=chunk)._raw_delete(connection.alias)
+        RebateStatement.objects.filter(pk__in=chunk)._raw_delete(connection.alias)
+
+
+class RunTakenOver(Exception):
+    """The run is no longer this worker's (abandoned as stale, then claimed again)."""
+
+
+def _progress(run: RebateRun, **fields: Any) -> None:
+    """Write the run's progress — only while this worker still holds it; otherwise stop
+    (the enclosing transaction rolls the batch back)."""
+    owned = RebateRun.objects.filter(pk=run.pk, claim=run.claim, status=RunStatus.RUNNING)
+    if not owned.update(heartbeat_at=timezone.now(), **fields):
+        raise RunTakenOver(f"rebate run {run.pk} is no longer this worker's")
 
 
 def execute_run(run: RebateRun) -> RebateRun:
-    """Compute every partner of the period, batch by batch (progress in the run)."""
+    """Compute every partner of the period, batch by batch (progress in the run). `run` is
+    claimed (status running, `claim` this worker's token)."""
     from .services import company_multipliers
 
     period = RebatePeriod.parse(run.period)
     versions = rules_of(run)
     version_of = {rule.code: version for version, rule in versions}
     rules = [rule for _version, rule in versions]
-    planned = engine.plan(rules, period, as_of=run.as_of)
-    windows = {rule.code: (w, planned.last_day(w)) for rule, w in planned.evaluated}
+    if run.last_line is None:
+        run.last_line = SalesLine.objects.aggregate(last=Max("pk"))["last"] or 0
+        _progress(run, last_line=run.last_line)
+    planned = engine.plan(rules, period, as_of=run.as_of, last_line=run.last_line)
+    windows = {
+        rule.code: json.dumps([w[0].isoformat(), planned.last_day(w).isoformat()])
+        for rule, w in planned.evaluated
+    }
     multipliers = company_multipliers()
-    partners = run_partners(period)
+    partners = run_partners(period, program_id=run.program_id)
     with transaction.atomic():
         _drop_drafts(run)
         bounds = partners.aggregate(low=Min("id"), high=Max("id"))
-        RebateRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.RUNNING, total=partners.count(), heartbeat_at=timezone.now()
-        )
+        _progress(run, total=partners.count())
     done, total_amount = 0, Decimal(0)
-    if bounds["low"] is not None and planned.evaluated:
+    if bounds["low"] is None:
+        _progress(run, status=RunStatus.DONE, done=0, amount=0, finished_at=timezone.now())
+        run.refresh_from_db()
+        return run
+    with closing(_partner_buckets(run, planned)) as stream:
+        waiting = next(stream, None)
         for low, high in _batches(bounds["low"], bounds["high"]):
+            buckets: dict[int, list[engine.Bucket]] = {}
+            while waiting is not None and waiting[0] <= high:
+                buckets.setdefault(waiting[0], []).extend(waiting[1])
+                waiting = next(stream, None)
             with transaction.atomic():
                 batch = partners.filter(pk__gte=low, pk__lte=high)
-                results = engine.compute_planned(
-                    planned, partners=batch, multipliers=multipliers,
-                    targets=targets_for(rules, period, batch),
+                rows = list(batch.order_by("pk").values(*engine.PARTNER_FIELDS))
+                # by id range (a superset of the batch: only its rows are computed), which
+                # the indexes serve without evaluating the run's partner filter again
+                ids = Partner.objects.filter(pk__gte=low, pk__lte=high)
+                results = engine.compute_rows(
+                    planned, rows, buckets, multipliers=multipliers,
+                    targets=targets_for(rules, period, ids),
                 )  # fmt: skip
-                settled = settled_sums(run.program_id, run.period, batch)
+                settled = settled_sums(run.program_id, run.period, ids)
                 done_now, amount = _store(run, results, settled, version_of, windows)
                 done += done_now
                 total_amount += amount
-                RebateRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
-    RebateRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.DONE, done=done, amount=quantize(total_amount),
-        finished_at=timezone.now(),
-    )  # fmt: skip
+                _progress(run, done=done)
+    _progress(run, status=RunStatus.DONE, done=done, amount=quantize(total_amount),
+              finished_at=timezone.now())  # fmt: skip
     run.refresh_from_db()
     return run
 
@@ -161,7 +262,7 @@ def _store(
     results: list[engine.Result],
     settled: dict[tuple[int, str], Decimal],
     version_of: dict[str, RebateRule],
-    windows: dict[str, Any],
+    windows: dict[str, str],
 ) -> tuple[int, Decimal]:
     by_partner: dict[int, list[engine.Result]] = defaultdict(list)
     for result in results:
@@ -169,31 +270,21 @@ def _store(
     settled_by_partner: dict[int, Decimal] = defaultdict(Decimal)
     for (partner_id, _code), amount in settled.items():
         settled_by_partner[partner_id] += amount
-    statements, rows = [], []
-    total = Decimal(0)
-    for partner_id, found in by_partner.items():
-        amount = sum((result.amount for result in found), Decimal(0))
-        total += amount
-        statement = RebateStatement(
-            run_id=run.pk, program_id=run.program_id, partner_id=partner_id, period=run.period,
-            kind=run.kind, amount=amount, to_settle=amount - settled_by_partner[partner_id],
-        )  # fmt: skip
-        statements.append(statement)
-        rows.append((statement, found))
-    insert_rows(RebateStatement, statements)
-    insert_rows(
+        by_partner.setdefault(partner_id, [])  # no result now: its statement claws back
+    partners = list(by_partner)
+    amounts = [sum((result.amount for result in by_partner[pk]), Decimal(0)) for pk in partners]
+    ids = insert_values(
+        RebateStatement,
+        ["run_id", "program_id", "partner_id", "period", "kind", "status", "amount", "to_settle"],
+        [(run.pk, run.program_id, pk, run.period, run.kind, StatementStatus.DRAFT, amount,
+          amount - settled_by_partner[pk]) for pk, amount in zip(partners, amounts, strict=True)],
+    )  # fmt: skip
+    rule_ids = {code: version.pk for code, version in version_of.items()}
+    insert_values(
         RebateResult,
-        [
-            RebateResult(
-                statement_id=statement.pk,
-                rule_id=version_of[result.rule].pk,
-                amount=result.amount,
-                reason=result.reason,
-                lines=result.lines,
-                explanation=explanation(result, *windows[result.rule]),
-            )  # fmt: skip
-            for statement, found in rows
-            for result in found
-        ],
-    )
-    return len(statements), total
+        ["statement_id", "rule_id", "amount", "reason", "lines", "explanation"],
+        [(statement_id, rule_ids[result.rule], result.amount, result.reason, result.lines,
+          explanation(result, windows[result.rule]))
+         for statement_id, pk in zip(ids, partners, strict=True) for result in by_partner[pk]],
+    )  # fmt: skip
+    return len(partners), sum(amounts, Decimal(0))

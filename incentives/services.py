@@ -3,6 +3,7 @@ approval, retirement; and the company's tier multipliers for the engine."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -16,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelhub.lib.bulk import insert_rows
-from channelhub.lib.money import quantize
 from tiers.choices import RunStatus
 
 from .choices import ProgramStatus, RunKind, SettlementKind, StatementStatus
@@ -65,20 +65,6 @@ def create_program(
     program.full_clean()
     program.save()
     return program
-
-
-def settled_before(statement: RebateStatement) -> Decimal:
-    """What was settled for the statement's program, period and partner by other statements
-    (before this one's approval)."""
-    total = (
-        SettlementLine.objects.filter(
-            program_id=statement.program_id, period=statement.period,
-            partner_id=statement.partner_id,
-        )
-        .exclude(statement=statement)
-        .aggregate(total=Sum("amount"))["total"]
-    )  # fmt: skip
-    return quantize(total or Decimal(0))
 
 
 def _locked(program: RebateProgram) -> RebateProgram:
@@ -225,22 +211,25 @@ def _abandon_stale_runs() -> None:
 def run_rebates(run_id: int) -> RebateRun:
     """What the task does: claim the run (queued, or running without progress: its worker
     died and the task was redelivered), compute it; a failure is recorded, never silent."""
-    from .runs import execute_run
+    from .runs import RunTakenOver, execute_run
 
     now = timezone.now()
+    token = uuid.uuid4().hex
     claimed = (
         RebateRun.objects.filter(pk=run_id)
         .filter(Q(status=RunStatus.QUEUED)
                 | Q(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER))
-        .update(status=RunStatus.RUNNING, heartbeat_at=now, done=0, error="")
+        .update(status=RunStatus.RUNNING, heartbeat_at=now, done=0, error="", claim=token)
     )  # fmt: skip
     run = RebateRun.objects.select_related("program").get(pk=run_id)
     if not claimed:
         return run
     try:
         return execute_run(run)
+    except RunTakenOver:
+        return run  # another worker has it now; its outcome is the run's
     except Exception as error:
-        RebateRun.objects.filter(pk=run_id).update(
+        RebateRun.objects.filter(pk=run_id, claim=token).update(
             status=RunStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
             finished_at=timezone.now(),
         )  # fmt: skip
@@ -301,14 +290,15 @@ def _approve_chunk(ids: list[int], approved_by: User) -> list[RebateStatement]:
     lines = []
     for statement in locked:
         key = (statement.program_id, statement.period, statement.partner_id)
-        versions = {result.rule.code: result for result in results[statement.pk]}
-        amounts = {code: result.amount for code, result in versions.items()}
+        by_code = {found.rule.code: found for found in results[statement.pk]}
+        amounts = {code: found.amount for code, found in by_code.items()}
         written = Decimal(0)
         for code, delta in deltas(amounts, settled[key]).items():
-            result = versions.get(code)
-            reason = (_reason(statement, result) if result is not None
+            now_result = by_code.get(code)
+            reason = (_reason(statement, now_result) if now_result is not None
                       else _("The rule no longer gives a result: clawed back."))  # fmt: skip
-            lines.append(_line(statement, code, result.rule if result else None, delta, reason))
+            rule = now_result.rule if now_result is not None else None
+            lines.append(_line(statement, code, rule, delta, reason))
             written += delta
         statement.status = StatementStatus.APPROVED
         statement.approved_by, statement.approved_at = approved_by, now

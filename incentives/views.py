@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -261,9 +261,11 @@ class RunDetailView(StaffViewMixin, TemplateView):
         }
 
 
-def _statement_rows(request: HttpRequest) -> tuple[StatementFilterSet, QuerySet[RebateStatement]]:
+def _statement_rows(
+    request: HttpRequest, query: QueryDict | None = None
+) -> tuple[StatementFilterSet, QuerySet[RebateStatement]]:
     """The statements the reader sees, through the list's filters (latest run by default)."""
-    data = request.GET.copy()
+    data = (request.GET if query is None else query).copy()
     if not any(data.get(name) for name in ("run", "program", "partner", "period")):
         latest = RebateRun.objects.filter(status="done").first()
         if latest is not None:
@@ -303,7 +305,12 @@ class StatementApproveView(StaffViewMixin, View):
     permission_required = "incentives.approve_rebatestatement"
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        ids = [int(pk) for pk in request.POST.getlist("statement") if pk.isdecimal()]
+        query = request.POST.get("query", "")
+        if request.POST.get("all_matching") == "yes":  # every draft the list's filters show
+            _filterset, matching = _statement_rows(request, QueryDict(query))
+            ids = list(matching.filter(status=StatementStatus.DRAFT).values_list("pk", flat=True))
+        else:
+            ids = [int(pk) for pk in request.POST.getlist("statement") if pk.isdecimal()]
         chosen = RebateStatement.objects.visible_to(request.user).filter(
             pk__in=ids, status=StatementStatus.DRAFT
         )
@@ -318,7 +325,8 @@ class StatementApproveView(StaffViewMixin, View):
                 payouts=Sum("to_settle", filter=Q(to_settle__gt=0)),
                 clawbacks=Sum("to_settle", filter=Q(to_settle__lt=0)),
             )  # fmt: skip
-            context = {"ids": ids, "cost": cost, "query": request.POST.get("query", "")}
+            context = {"ids": ids, "cost": cost, "query": query,
+                       "all_matching": request.POST.get("all_matching") == "yes"}  # fmt: skip
             return render(request, "incentives/statement_approve.html", context)
         try:
             approved = services.approve_statements(list(chosen), approved_by=acting_user(request))
@@ -351,7 +359,6 @@ def statement_context(statement: RebateStatement) -> dict[str, Any]:
         "statement": statement,
         "explained": results,
         "settlement_lines": statement.settlement_lines.order_by("pk"),
-        "settled_before": services.settled_before(statement),
         "reasons": REASONS,
     }
 
@@ -502,9 +509,9 @@ class WhatIfView(StaffViewMixin, TemplateView):
         figures = None
         if bound and form.is_valid():
             period = RebatePeriod.parse(form.cleaned_data["period"])
-            if period.end >= timezone.localdate():
-                form.add_error("period", _("Choose a period that is over."))
-            else:
+            try:
                 figures = what_if(program, period, form.cleaned_data["compare_with"])
+            except ValidationError as error:
+                add_service_error(form, error)
         return {**super().get_context_data(**kwargs), "program": program, "form": form,
                 "figures": figures, "tiers": dict(Tier.choices)}  # fmt: skip

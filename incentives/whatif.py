@@ -8,7 +8,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from partners.choices import Tier
 
@@ -72,6 +75,8 @@ def what_if(
     the real lines), against the comparison's: in all, per tier and per partner."""
     from .services import company_multipliers
 
+    if period.end >= timezone.localdate():
+        raise ValidationError({"period": _("Choose a period that is over.")})
     proposed = _parsed(current_versions(program))
     compared = _parsed(comparison_for(program, compare_with))
     multipliers = company_multipliers()

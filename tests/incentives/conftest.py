@@ -46,3 +46,13 @@ def sell(partner, category, amount, *, day=date(2025, 2, 10), credit=False):
     return SalesLineFactory(
         partner=partner, category=category, date=day, net_amount=Decimal(amount), **fields
     )
+
+
+def move_to_a_failed_run(statement):
+    """The statement as if its run had failed (a finished run itself never changes)."""
+    from incentives.models import RebateRun, RebateStatement
+
+    run = statement.run
+    failed = RebateRun.objects.create(program=run.program, period=run.period, kind=run.kind,
+                                      rules=run.rules, status="failed")  # fmt: skip
+    RebateStatement.objects.filter(pk=statement.pk).update(run=failed)

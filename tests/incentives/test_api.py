@@ -22,7 +22,7 @@ from incentives.models import (
 from partners.models import Partner
 from tests.factories import PartnerFactory, UserFactory
 
-from .conftest import FLAT, TIERED, sell
+from .conftest import FLAT, TIERED, move_to_a_failed_run, sell
 from .test_runs import run_final
 
 PROGRAMS = "/api/v1/rebate-programs/"
@@ -190,6 +190,9 @@ def test_simulate_answers_figures_as_strings_and_writes_nothing(
     bad = api(vp).post(url, {"period": "2025-Q5"}, format="json")
     assert bad.status_code == 400
     assert "period" in bad.json()
+    not_over = api(vp).post(url, {"period": "2099-Q1"}, format="json")
+    assert not_over.status_code == 400
+    assert "period" in not_over.json()
 
 
 def test_simulate_compares_with_another_program(api, approved_program, vp, partner,
@@ -366,7 +369,7 @@ def test_a_vp_approves_a_statement_which_settles_it(api, computed, vp, manager):
 
 def test_approving_a_statement_of_a_failed_run_answers_400(api, computed, vp):
     run, mine, _other = computed
-    RebateRun.objects.filter(pk=run.pk).update(status="failed")
+    move_to_a_failed_run(mine)
     refused = api(vp).post(f"{STATEMENTS}{mine.pk}/approve/")
     assert refused.status_code == 400
     assert "non_field_errors" in refused.json()

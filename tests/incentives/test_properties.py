@@ -22,9 +22,11 @@ Q1_PERIOD = RebatePeriod.parse("2025-Q1")
 PARTNER = {"pk": 1, "code": "P1", "tier": "regular", "cooperation_start_date": date(2023, 1, 1)}
 
 
-# Every line in the one category class the rule accepts.
-PLAN = engine.Plan(period=None, as_of=None, evaluated=[], spans=[], cuts=[], classes=[[1]],
-                   accepted={"R": frozenset({0})}, categories={})  # fmt: skip
+def a_plan():
+    """Every line in the one category class the rule accepts (a fresh plan per rule: a
+    plan caches what each rule's computations share)."""
+    return engine.Plan(period=None, as_of=None, evaluated=[], spans=[], cuts=[],
+                       classes=[[1]], accepted={"R": frozenset({0})}, categories={})  # fmt: skip
 
 
 def bucket(day, credit, amount, quantity):
@@ -71,7 +73,7 @@ def run(rule_fields, lines, *, tier="regular"):
     )
     partner = {**PARTNER, "tier": tier}
     return engine._one(
-        rule, Q1, PLAN, partner, lines, defaultdict(set), defaultdict(list),
+        rule, Q1, a_plan(), partner, lines, defaultdict(set), defaultdict(list),
         engine.DEFAULT_MULTIPLIERS, {},
     )  # fmt: skip
 

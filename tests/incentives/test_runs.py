@@ -12,9 +12,9 @@ from incentives import services
 from incentives.choices import RunKind, SettlementKind, StatementStatus
 from incentives.models import Payout, RebateResult, RebateRun, RebateStatement, SettlementLine
 from incentives.periods import RebatePeriod
-from tests.factories import PartnerFactory, UserFactory
+from tests.factories import CategoryFactory, PartnerFactory, UserFactory
 
-from .conftest import TIERED, sell
+from .conftest import TIERED, move_to_a_failed_run, sell
 
 Q1 = RebatePeriod.parse("2025-Q1")
 
@@ -173,7 +173,7 @@ def test_only_a_sales_vp_approves_and_only_statements_of_finished_runs(
     run_final(approved_program, vp)
     with pytest.raises(ValidationError):
         services.approve_statements([statement_of(busy)], approved_by=manager)
-    RebateRun.objects.update(status="failed")
+    move_to_a_failed_run(statement_of(busy))
     with pytest.raises(ValidationError):
         services.approve_statements([statement_of(busy)], approved_by=vp)
 
@@ -265,6 +265,36 @@ class TestApprovedIsFinal:
         self.refused(raw("UPDATE incentives_rebateresult SET amount = 0 WHERE statement_id = %s"))
         self.refused(raw("UPDATE incentives_payout SET reference = 'X' WHERE statement_id = %s"))
 
+    def test_nothing_is_added_or_moved_into_an_approved_statement(self, approved, vp):
+        result = approved.results.first()
+        draft = RebateStatement.objects.create(
+            run=approved.run, program=approved.program, partner=PartnerFactory(),
+            period=approved.period, kind=approved.kind, amount=0, to_settle=0,
+        )  # fmt: skip
+        fields = {"rule": result.rule, "amount": 1, "reason": "ok", "explanation": {}}
+        self.refused(lambda: RebateResult.objects.create(statement=approved, **fields))
+        moved = RebateResult.objects.create(statement=draft, **fields)
+        self.refused(lambda: RebateResult.objects.filter(pk=moved.pk).update(statement=approved))
+        line = {
+            "program": approved.program,
+            "partner": approved.partner,
+            "amount": 1,
+            "period": approved.period,
+            "rule_code": "VOL",
+            "kind": "payout",
+            "reason": "x",
+        }
+        self.refused(lambda: SettlementLine.objects.create(statement=approved, **line))
+
+    def test_the_rule_versions_and_the_run_behind_it_are_final(self, approved):
+        rule = approved.results.first().rule
+        self.refused(lambda: type(rule).objects.filter(pk=rule.pk).update(spec={"code": "X"}))
+        self.refused(lambda: type(rule).objects.filter(pk=rule.pk)._raw_delete("default"))
+        type(rule).objects.filter(pk=rule.pk).update(is_current=False)  # superseded: allowed
+        run = approved.run
+        self.refused(lambda: RebateRun.objects.filter(pk=run.pk).update(rules=[]))
+        self.refused(lambda: RebateRun.objects.filter(pk=run.pk).update(as_of=date(2025, 2, 1)))
+
     def test_drafts_can_still_be_replaced(self, approved, approved_program, vp):
         draft_count = RebateStatement.objects.filter(status="draft").count()
         run_final(approved_program, vp)
@@ -290,3 +320,73 @@ def test_the_admin_shows_statements_but_cannot_change_them(approved_program, par
                        {"post": "yes"}).status_code == 403  # fmt: skip
     statement.refresh_from_db()
     assert (statement.status, statement.amount) == (StatementStatus.APPROVED, Decimal("2400.00"))
+
+
+def test_the_lines_behind_each_result_are_the_lines_it_counted(vp, partner):
+    """Exclusive groups, category subtrees and an accrual's day: the drill-down rebuilds
+    exactly the lines each result summed."""
+    from incentives.explain import lines_behind
+    from tests.factories import CategoryFactory
+
+    hardware = CategoryFactory(code="HW")
+    laptops = CategoryFactory(code="LT", parent=hardware)
+    services_ = CategoryFactory(code="SV")
+    for day, category, amount in [
+        (date(2025, 1, 5), laptops, "1000.00"), (date(2025, 1, 20), hardware, "2000.00"),
+        (date(2025, 2, 3), services_, "500.00"), (date(2025, 3, 25), laptops, "700.00"),
+        (date(2025, 2, 10), laptops, "100.00"),
+    ]:  # fmt: skip
+        sell(partner, category, amount, day=day)
+    sell(partner, laptops, "50.00", day=date(2025, 2, 11), credit=True)
+    validity = {"period_type": "quarter", "valid_from": "2025-01-01", "valid_to": "2025-12-31"}
+    program = services.create_program(name="G", period_start=date(2025, 1, 1),
+                                      period_end=date(2025, 12, 31), created_by=vp)  # fmt: skip
+    for spec in [
+        {"code": "LAPTOPS", "kind": "flat", "rate_percent": "3", "categories": ["LT"],
+         "exclusive_group": "G", "priority": 2, **validity},
+        {"code": "HARDWARE", "kind": "flat", "rate_percent": "2", "categories": ["HW"],
+         "exclusive_group": "G", "priority": 1, **validity},
+        {"code": "ALL", "kind": "flat", "rate_percent": "1", **validity},
+    ]:  # fmt: skip
+        services.save_rule(program, spec, saved_by=vp)
+    program = services.approve_program(program, approved_by=UserFactory(role="sales_vp"))
+    run = services.start_run(program, Q1, kind=RunKind.ACCRUAL, started_by=vp,
+                             as_of=date(2025, 3, 1))  # fmt: skip
+    statement = services.run_rebates(run.pk).statements.get(partner=partner)
+    counted = {}
+    for result in statement.results.select_related("rule"):
+        lines = lines_behind(result, statement)
+        assert lines.count() == result.lines, result.rule.code
+        counted[result.rule.code] = result.lines
+    # LAPTOPS takes the laptop lines up to 1 March (3, the credit note included); HARDWARE
+    # only what is left of its subtree (1); ALL, outside the group, every line (5).
+    assert counted == {"LAPTOPS": 3, "HARDWARE": 1, "ALL": 5}
+
+
+def test_batches_and_the_stream_of_sums_give_what_the_engine_gives_at_once(
+    approved_program, category, vp, monkeypatch
+):
+    """Many small batches, and a stream read two rows at a time (a partner's rows split
+    between fetches): the same results as one computation of every partner."""
+    from incentives import engine, runs
+    from incentives.services import current_rules
+
+    other = CategoryFactory(code="OTHER")
+    for index in range(7):
+        partner = PartnerFactory()
+        for day in (date(2025, 1, 3), date(2025, 2, 14), date(2025, 3, 30)):
+            sell(partner, category, f"{3000 + 1000 * index}.00", day=day)
+            sell(partner, other, "1500.00", day=day)
+        sell(partner, category, "200.00", day=date(2025, 3, 31), credit=True)
+    monkeypatch.setattr(runs, "BATCH", 2)
+    monkeypatch.setattr(runs, "FETCH", 2)
+    run = run_final(approved_program, vp)
+    stored = {
+        (result.statement.partner_id, result.rule.code): (result.amount, result.lines)
+        for result in RebateResult.objects.filter(statement__run=run)
+        .select_related("rule", "statement")
+    }  # fmt: skip
+    at_once = engine.compute(current_rules(approved_program), Q1,
+                             partners=runs.run_partners(Q1))  # fmt: skip
+    assert stored == {(r.partner_id, r.rule): (r.amount, r.lines) for r in at_once}
+    assert len(stored) == 14

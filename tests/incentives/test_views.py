@@ -263,3 +263,20 @@ def test_statement_page_queries_are_bounded(computed, partner, as_user, vp,
     with django_assert_max_num_queries(14):
         client.get(statement.get_absolute_url())
     assert Decimal(statement.amount) == Decimal("2400.00")
+
+
+def test_bulk_approval_of_every_statement_matching_the_filters(
+    approved_program, category, vp, as_user
+):
+    for _n in range(55):  # more than a page
+        sell(PartnerFactory(), category, "12000.00")
+    run = services.run_rebates(services.start_run(approved_program, Q1, kind=RunKind.FINAL,
+                                                  started_by=vp).pk)  # fmt: skip
+    client = as_user(vp)
+    url = reverse("incentives:statement_approve")
+    query = f"run={run.pk}"
+    html = client.post(url, {"all_matching": "yes", "query": query}).content.decode()
+    assert 'id="cost-count">55<' in html
+    assert 'id="cost-net">19800.00 CNY' in html  # 55 × (2 % + 1 %) of 12 000
+    client.post(url, {"all_matching": "yes", "query": query, "confirm": "yes"})
+    assert not RebateStatement.objects.filter(status=StatementStatus.DRAFT).exists()

@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from accounts.roles import Role
+from incentives.models import RebateResult, RebateStatement
 from maintenance.models import MaintenanceTask
 from partners.models import Contact, Partner
 from reviews.models import BusinessReview, ReviewAction
@@ -47,6 +48,8 @@ def test_seed_demo_is_idempotent_and_deterministic_for_a_seed(db):
     SurveyResponse.objects.all().delete()  # … and by their surveys and issues
     Survey.objects.all().delete()
     PartnerIssue.objects.all().delete()
+    RebateResult.objects.all().delete()  # … and by their rebate statements (drafts)
+    RebateStatement.objects.all().delete()
     Partner.objects.all().delete()
     call_command("seed_demo", partners=50, seed=3)
     assert snapshot() == first
