@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 
 from channelhub.lib.money import quantize
 from maintenance.services import DEFAULT_POLICIES
@@ -128,9 +128,29 @@ class Plan:
     last_line: int | None = None  # count no sales line added after this one
     contexts: dict[str, RuleContext] = field(default_factory=dict)
     _segments: list[tuple[date, date]] = field(default_factory=list, repr=False)
+    _combinations: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def last_day(self, w: tuple[date, date]) -> date:
         return min(w[1], self.as_of) if self.as_of else w[1]
+
+    @property
+    def combinations(self) -> list[tuple[int, int]]:
+        """(category class, segment) pairs a partner's lines are summed by: every class
+        with every segment inside a span (the others hold no line)."""
+        if not self._combinations:
+            inside = [
+                index for index, (start, _end) in enumerate(self.segments) if index
+                and any(low <= start <= high for low, high in self.spans)
+            ]  # fmt: skip
+            self._combinations = [(kind, index) for kind in range(len(self.classes))
+                                  for index in inside]  # fmt: skip
+        return self._combinations
+
+    @property
+    def needs_quantity(self) -> bool:
+        """Whether any rule reads net quantities (the statement can skip summing them)."""
+        return any(rule.measure == "quantity" or rule.kind == "per_unit"
+                   for rule, _w in self.evaluated)  # fmt: skip
 
     @property
     def segments(self) -> list[tuple[date, date]]:
@@ -273,8 +293,9 @@ def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
 
 
 def bucket_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> QuerySet[Any]:
-    """One grouped statement over the lines of every span: signed sums per partner,
-    category class and segment (of every partner, or of `partners`), in partner order."""
+    """One grouped statement over the lines of every span, a row per partner (in partner
+    order) with, for each category class and time segment, the signed amount, the signed
+    quantity (when a rule reads it) and the line count."""
     in_spans = Q()
     for start, end in planned.spans:
         in_spans |= Q(date__gte=start, date__lte=end)
@@ -282,43 +303,52 @@ def bucket_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> Qu
         in_spans &= Q(pk__lte=planned.last_line)
     if partners is not None:
         in_spans &= Q(partner__in=partners)
-    cuts = planned.cuts
-    segment = Case(*[When(date__lt=cut, then=Value(index)) for index, cut in enumerate(cuts)],
-                   default=Value(len(cuts)), output_field=IntegerField())  # fmt: skip
-    kind: Any = Value(0)
-    if len(planned.classes) > 1:
-        kind = Case(*[When(category_id__in=ids, then=Value(index))
-                      for index, ids in enumerate(planned.classes[1:], start=1)],
-                    default=Value(0), output_field=IntegerField())  # fmt: skip
     credit = Q(doc_type=DocType.CREDIT_NOTE)
+    amount = Case(When(credit, then=-F("net_amount")), default=F("net_amount"))
+    quantity = Case(When(credit, then=-F("quantity")), default=F("quantity"))
+    sums: dict[str, Any] = {}
+    for kind, segment in planned.combinations:
+        start, end = planned.segments[segment]
+        where = Q(date__gte=start, date__lte=end) & _in_class(planned, kind)
+        sums[f"a_{kind}_{segment}"] = Sum(amount, filter=where)
+        if planned.needs_quantity:
+            sums[f"q_{kind}_{segment}"] = Sum(quantity, filter=where)
+        sums[f"n_{kind}_{segment}"] = Count("id", filter=where)
     return (
-        SalesLine.objects.filter(in_spans)
-        .annotate(segment=segment, kind=kind)
-        .values_list("partner_id", "kind", "segment")
-        .annotate(
-            amount=Sum(Case(When(credit, then=-F("net_amount")), default=F("net_amount"))),
-            quantity=Sum(Case(When(credit, then=-F("quantity")), default=F("quantity"))),
-            count=Count("id"),
-        )
-        .order_by("partner_id")
-    )
+        SalesLine.objects.filter(in_spans).values("partner_id").annotate(**sums)
+        .order_by("partner_id").values_list("partner_id", *sums)
+    )  # fmt: skip
 
 
-def bucket(planned: Plan, row: tuple[Any, ...]) -> Bucket:
-    """A row of `bucket_query` (partner, class, segment, amount, quantity, count)."""
-    _partner, kind, index, amount, quantity, count = row
-    if not isinstance(amount, Decimal):  # SQLite sums decimals as floats
-        amount = quantize(Decimal(str(amount)))
-        quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
-    start, end = planned.segments[index]
-    return Bucket(kind, start, end, amount, quantity, count)
+def _in_class(planned: Plan, kind: int) -> Q:
+    """Class 0 is every category the other classes leave (its list may be long)."""
+    if kind:
+        return Q(category_id__in=planned.classes[kind])
+    others = [pk for ids in planned.classes[1:] for pk in ids]
+    return ~Q(category_id__in=others) if others else Q()
+
+
+def buckets_of(planned: Plan, row: tuple[Any, ...]) -> list[Bucket]:
+    """A row of `bucket_query` as the partner's buckets (combinations without lines left
+    out)."""
+    found = []
+    width = 3 if planned.needs_quantity else 2
+    for index, (kind, segment) in enumerate(planned.combinations):
+        values = row[1 + width * index : 1 + width * (index + 1)]
+        if not values[-1]:  # no line
+            continue
+        amount, quantity, count = values if width == 3 else (values[0], ZERO, values[1])
+        if not isinstance(amount, Decimal):  # SQLite sums decimals as floats
+            amount = quantize(Decimal(str(amount)))
+            quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
+        start, end = planned.segments[segment]
+        found.append(Bucket(kind, start, end, amount, quantity, count))
+    return found
 
 
 def _buckets(planned: Plan, partners: QuerySet[Partner]) -> dict[int, list[Bucket]]:
-    found: dict[int, list[Bucket]] = defaultdict(list)
-    for row in bucket_query(planned, partners).iterator(chunk_size=20_000):
-        found[row[0]].append(bucket(planned, row))
-    return found
+    return {row[0]: buckets_of(planned, row)
+            for row in bucket_query(planned, partners).iterator(chunk_size=20_000)}  # fmt: skip
 
 
 def _sums(buckets: list[Bucket]) -> tuple[Decimal, Decimal, int]:
@@ -354,17 +384,24 @@ def _one(
     # 2. Lines: inside W (up to as_of), through the filters, not taken by the group
     start, last = w[0], context.last
     accepted = planned.accepted[rule.code]
-    gone = taken[rule.exclusive_group] if rule.exclusive_group else set()
-    mine = [
-        (index, bucket) for index, bucket in enumerate(buckets)
-        if start <= bucket.start and bucket.end <= last and bucket.kind in accepted
-        and index not in gone
-    ]  # fmt: skip
-    if rule.exclusive_group:  # it passed step 1: it takes its lines, even if it pays 0
+    if rule.exclusive_group:
+        gone = taken[rule.exclusive_group]
+        indexed = [
+            (index, bucket) for index, bucket in enumerate(buckets)
+            if start <= bucket.start and bucket.end <= last and bucket.kind in accepted
+            and index not in gone
+        ]  # fmt: skip
+        # it passed step 1: it takes its lines, even if it pays 0
         result.taken_by = tuple(takers[rule.exclusive_group])
         takers[rule.exclusive_group].append(rule.code)
-        gone.update(index for index, _bucket in mine)
-    net_amount, net_quantity, result.lines = _sums([bucket for _i, bucket in mine])
+        gone.update(index for index, _bucket in indexed)
+        mine = [bucket for _index, bucket in indexed]
+    else:
+        mine = [
+            bucket for bucket in buckets
+            if start <= bucket.start and bucket.end <= last and bucket.kind in accepted
+        ]  # fmt: skip
+    net_amount, net_quantity, result.lines = _sums(mine)
     # 3.
     measure = net_amount if rule.measure == "amount" else net_quantity
     result.measure, result.base = measure, net_amount

@@ -57,7 +57,7 @@ def _quarters(period: RebatePeriod) -> tuple[list[str], Decimal]:
 
 
 def targets_for(
-    rules: list[Rule], period: RebatePeriod, partners: QuerySet[Partner]
+    rules: list[Rule], period: RebatePeriod, partners: QuerySet[Partner] | Q
 ) -> dict[tuple[int, str], Decimal]:
     """Targets of `target` rules from the partners' annual target agreements: the quarters
     the period covers (a month: a third of its quarter's). A rule on exactly one category
@@ -70,7 +70,7 @@ def targets_for(
         category = Q(category__isnull=True)
         if len(rule.categories) == 1:
             category = Q(category__code=rule.categories[0])
-        rows = SalesTarget.objects.filter(category, year=period.start.year, partner__in=partners)
+        rows = SalesTarget.objects.filter(category, _of(partners), year=period.start.year)
         for row in rows.values("partner_id", *fields):
             amount = sum((row[name] for name in fields), Decimal(0)) / divisor
             if amount > 0:
@@ -78,12 +78,17 @@ def targets_for(
     return found
 
 
+def _of(partners: QuerySet[Partner] | Q) -> Q:
+    """Rows of these partners: a queryset of them, or a condition on `partner_id`."""
+    return partners if isinstance(partners, Q) else Q(partner__in=partners)
+
+
 def settled_sums(
-    program_id: int, period: str, partners: QuerySet[Partner] | list[int]
+    program_id: int, period: str, partners: QuerySet[Partner] | Q
 ) -> dict[tuple[int, str], Decimal]:
     """What was settled so far per (partner, rule code) of a program's period."""
     rows = (
-        SettlementLine.objects.filter(program_id=program_id, period=period, partner__in=partners)
+        SettlementLine.objects.filter(_of(partners), program_id=program_id, period=period)
         .values("partner_id", "rule_code")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -96,7 +101,9 @@ def explanation(result: engine.Result, window: str) -> str:
     what is not known left out; the amount, reason, line count and rule version are
     columns. Written by hand: hundreds of thousands per run, and every value is a number,
     a date or `taken_by`'s codes (which go through `json.dumps`)."""
-    text = f'{{"window":{window},"multiplier":"{result.multiplier}","factor":"{result.factor}"'
+    text = f'{{"window":{window},"multiplier":"{result.multiplier}"'
+    if result.factor != 1:
+        text += f',"factor":"{result.factor}"'
     if result.measure is not None:
         text += f',"measure":"{result.measure}","base":"{result.base}"'
     if result.prior is not None:
@@ -114,13 +121,42 @@ def explanation(result: engine.Result, window: str) -> str:
     return text + "}"
 
 
+def computed_batches(
+    planned: engine.Plan, partners: QuerySet[Partner], multipliers: dict[str, Decimal]
+) -> Iterator[tuple[int, int, list[engine.Result]]]:
+    """The results of `partners`, batch by batch of ids (low, high, results): their lines
+    summed by one statement, read as a stream, the arithmetic per batch."""
+    rules = [rule for rule, _w in planned.evaluated]
+    bounds = partners.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return
+    with closing(_partner_buckets(planned)) as stream:
+        waiting = next(stream, None)
+        for low, high in _batches(bounds["low"], bounds["high"]):
+            buckets: dict[int, list[engine.Bucket]] = {}
+            while waiting is not None and waiting[0] <= high:
+                buckets[waiting[0]] = waiting[1]
+                waiting = next(stream, None)
+            batch = partners.filter(pk__gte=low, pk__lte=high)
+            rows = list(batch.order_by("pk").values(*engine.PARTNER_FIELDS))
+            # targets by id range (a superset: only the batch's rows are computed), which
+            # the index serves without evaluating the partners' filter again
+            in_range = Q(partner_id__gte=low, partner_id__lte=high)
+            targets = targets_for(rules, planned.period, in_range)
+            results = engine.compute_rows(
+                planned, rows, buckets, multipliers=multipliers, targets=targets
+            )
+            yield low, high, results
+
+
 def _partner_buckets(
-    run: RebateRun, planned: engine.Plan
+    planned: engine.Plan,
 ) -> Generator[tuple[int, list[engine.Bucket]], None, None]:
     """Every partner's summed lines, partner by partner in id order, from ONE statement over
-    the period's lines (not one per batch: each would scan the whole period again). On
-    PostgreSQL it streams through a server-side cursor that outlives the batches'
-    transactions; elsewhere the rows are read at once."""
+    the period's lines (not one per batch: each would scan the whole period again). The
+    rows stay in the driver's buffer (a few tens of MB, not Python objects) and become
+    Python values FETCH rows at a time; a server-side cursor would keep PostgreSQL from
+    using parallel workers for it."""
     if not planned.evaluated:
         return
     sql, params = engine.bucket_query(planned).query.sql_with_params()
@@ -128,21 +164,16 @@ def _partner_buckets(
         connection.ensure_connection()
         raw = connection.connection
         assert raw is not None
-        with raw.cursor() as settings_cursor:
-            # A cursor is planned for its first rows (an index scan in partner order over
-            # the whole table): plan it for all of them. JIT compiling costs more than it
-            # saves; the hash aggregate fits in memory instead of spilling.
-            settings_cursor.execute(
-                "SET jit = off; SET cursor_tuple_fraction = 1.0; SET work_mem = '128MB'"
-            )
-        try:
-            with raw.cursor(name=f"rebate_run_{run.pk}", withhold=True) as cursor:
+        with raw.cursor() as cursor:
+            # JIT compiling costs more than it saves; the aggregate fits in memory.
+            cursor.execute("SET jit = off; SET work_mem = '128MB'")
+            try:
                 cursor.execute(sql, params)
-                while rows := cursor.fetchmany(FETCH):
-                    yield from _by_partner(planned, rows)
-        finally:
-            with raw.cursor() as settings_cursor:
-                settings_cursor.execute("RESET jit; RESET cursor_tuple_fraction; RESET work_mem")
+            finally:
+                with raw.cursor() as settings:
+                    settings.execute("RESET jit; RESET work_mem")
+            while rows := cursor.fetchmany(FETCH):
+                yield from _by_partner(planned, rows)
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -152,18 +183,9 @@ def _partner_buckets(
 def _by_partner(
     planned: engine.Plan, rows: list[tuple[Any, ...]]
 ) -> Iterator[tuple[int, list[engine.Bucket]]]:
-    """Rows in partner order, grouped (a partner's rows may span two fetches: the caller
-    merges what comes twice)."""
-    current: int | None = None
-    found: list[engine.Bucket] = []
+    """Rows of `engine.bucket_query` (one per partner) as each partner's buckets."""
     for row in rows:
-        if row[0] != current:
-            if current is not None:
-                yield current, found
-            current, found = row[0], []
-        found.append(engine.bucket(planned, row))
-    if current is not None:
-        yield current, found
+        yield row[0], engine.buckets_of(planned, row)
 
 
 def _batches(low: int, high: int) -> Iterator[tuple[int, int]]:
@@ -225,27 +247,10 @@ def execute_run(run: RebateRun) -> RebateRun:
         bounds = partners.aggregate(low=Min("id"), high=Max("id"))
         _progress(run, total=partners.count())
     done, total_amount = 0, Decimal(0)
-    if bounds["low"] is None:
-        _progress(run, status=RunStatus.DONE, done=0, amount=0, finished_at=timezone.now())
-        run.refresh_from_db()
-        return run
-    with closing(_partner_buckets(run, planned)) as stream:
-        waiting = next(stream, None)
-        for low, high in _batches(bounds["low"], bounds["high"]):
-            buckets: dict[int, list[engine.Bucket]] = {}
-            while waiting is not None and waiting[0] <= high:
-                buckets.setdefault(waiting[0], []).extend(waiting[1])
-                waiting = next(stream, None)
+    if bounds["low"] is not None:
+        for low, high, results in computed_batches(planned, partners, multipliers):
             with transaction.atomic():
-                batch = partners.filter(pk__gte=low, pk__lte=high)
-                rows = list(batch.order_by("pk").values(*engine.PARTNER_FIELDS))
-                # by id range (a superset of the batch: only its rows are computed), which
-                # the indexes serve without evaluating the run's partner filter again
-                ids = Partner.objects.filter(pk__gte=low, pk__lte=high)
-                results = engine.compute_rows(
-                    planned, rows, buckets, multipliers=multipliers,
-                    targets=targets_for(rules, period, ids),
-                )  # fmt: skip
+                ids = Q(partner_id__gte=low, partner_id__lte=high)
                 settled = settled_sums(run.program_id, run.period, ids)
                 done_now, amount = _store(run, results, settled, version_of, windows)
                 done += done_now
@@ -286,5 +291,6 @@ def _store(
         [(statement_id, rule_ids[result.rule], result.amount, result.reason, result.lines,
           explanation(result, windows[result.rule]))
          for statement_id, pk in zip(ids, partners, strict=True) for result in by_partner[pk]],
+        with_ids=False,
     )  # fmt: skip
     return len(partners), sum(amounts, Decimal(0))

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,7 @@ from .choices import ProgramStatus
 from .models import RebateProgram, RebateRule
 from .periods import RebatePeriod
 from .rules import Rule, parse_rule
-from .runs import BATCH, run_partners, targets_for
+from .runs import computed_batches, run_partners
 
 ZERO = Decimal(0)
 TOP_PARTNERS = 200  # the partners with the largest changes, listed
@@ -54,16 +53,9 @@ def comparison_for(program: RebateProgram, other: RebateProgram | None) -> list[
     return approved_versions(other)
 
 
-def _totals(
-    rules: list[Rule], period: RebatePeriod, batch: Any, multipliers: dict[str, Decimal]
-) -> dict[int, Decimal]:
-    if not rules:
-        return {}
-    planned = engine.plan(rules, period)
+def _totals(results: list[engine.Result]) -> dict[int, Decimal]:
     sums: dict[int, Decimal] = defaultdict(Decimal)
-    for result in engine.compute_planned(
-        planned, partners=batch, multipliers=multipliers, targets=targets_for(rules, period, batch)
-    ):
+    for result in results:
         sums[result.partner_id] += result.amount
     return sums
 
@@ -77,20 +69,22 @@ def what_if(
 
     if period.end >= timezone.localdate():
         raise ValidationError({"period": _("Choose a period that is over.")})
-    proposed = _parsed(current_versions(program))
-    compared = _parsed(comparison_for(program, compare_with))
     multipliers = company_multipliers()
     partners = run_partners(period)
-    bounds = partners.aggregate(low=Min("id"), high=Max("id"))
+    proposed = computed_batches(engine.plan(_parsed(current_versions(program)), period),
+                                partners, multipliers)  # fmt: skip
+    compared = computed_batches(
+        engine.plan(_parsed(comparison_for(program, compare_with)), period), partners,
+        multipliers,
+    )  # fmt: skip
     rows: list[dict[str, Any]] = []
     totals = dict.fromkeys(Tier.values, ZERO)
     compared_totals = dict.fromkeys(Tier.values, ZERO)
-    start = bounds["low"]
-    while start is not None and start <= bounds["high"]:
-        batch = partners.filter(pk__gte=start, pk__lt=start + BATCH)
-        new = _totals(proposed, period, batch, multipliers)
-        old = _totals(compared, period, batch, multipliers)
-        for partner in batch.values("pk", "code", "legal_name", "tier"):
+    fields = ("pk", "code", "legal_name", "tier")
+    for (low, high, new_results), (_low, _high, old_results) in zip(proposed, compared,
+                                                                      strict=True):  # fmt: skip
+        new, old = _totals(new_results), _totals(old_results)
+        for partner in partners.filter(pk__gte=low, pk__lte=high).values(*fields):
             total, before = new.get(partner["pk"], ZERO), old.get(partner["pk"], ZERO)
             totals[partner["tier"]] += total
             compared_totals[partner["tier"]] += before
@@ -100,7 +94,6 @@ def what_if(
                     "name": partner["legal_name"], "tier": partner["tier"], "total": total,
                     "compared": before, "delta": total - before,
                 })  # fmt: skip
-        start += BATCH
     tiers = [
         {"tier": tier, "total": totals[tier], "compared": compared_totals[tier],
          "delta": totals[tier] - compared_totals[tier]}

@@ -75,12 +75,17 @@ def insert_rows(
 
 
 def insert_values(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    with_ids: bool = True,
 ) -> list[int]:
     """Insert plain rows (values for `columns`, attribute names; JSON values already dumped
     to text) and return their new primary keys, in order. No model instances: for the
     hundreds of thousands of rows a batch job writes, building instances costs more than
-    the COPY. Elsewhere than PostgreSQL, `bulk_create`."""
+    the COPY. Elsewhere than PostgreSQL, `bulk_create`. Without `with_ids` the table gives
+    the keys (none are returned): drawing them first costs a round of `nextval` per row."""
     if not rows:
         return []
     if not _is_postgresql():
@@ -90,11 +95,48 @@ def insert_values(
                 if isinstance(field, models.JSONField) and field.attname in columns:
                     setattr(instance, field.attname, json.loads(getattr(instance, field.attname)))
         return [instance.pk for instance in model._default_manager.bulk_create(instances)]
-    ids = _reserve_ids(model, len(rows))
     by_attname = {field.attname: field.column for field in model._meta.concrete_fields}
-    names = [by_attname[model._meta.pk.attname]] + [by_attname[name] for name in columns]
-    _copy(model._meta.db_table, names, ([pk, *row] for pk, row in zip(ids, rows, strict=True)))
+    names = [by_attname[name] for name in columns]
+    if not with_ids:
+        _copy_text(model._meta.db_table, names, rows)
+        return []
+    ids = _reserve_ids(model, len(rows))
+    _copy_text(model._meta.db_table, [by_attname[model._meta.pk.attname], *names],
+               ([pk, *row] for pk, row in zip(ids, rows, strict=True)))  # fmt: skip
     return ids
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: Any) -> str:
+    """A value in COPY's text format (what psycopg's `write_row` does value by value, at a
+    fraction of its cost for plain numbers, dates and short text)."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return str(value)
+
+
+def _copy_text(table: str, columns: list[str], rows: Any, *, block: int = 5000) -> None:
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+        ) as copy,
+    ):
+        lines: list[str] = []
+        for row in rows:
+            lines.append("\t".join(map(_text, row)))
+            if len(lines) >= block:
+                copy.write("\n".join(lines) + "\n")
+                lines.clear()
+        if lines:
+            copy.write("\n".join(lines) + "\n")
 
 
 def insert_history(
