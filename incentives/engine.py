@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from channelhub.lib.money import quantize
 from maintenance.services import DEFAULT_POLICIES
@@ -27,6 +28,7 @@ from .rules import Rule
 ZERO = Decimal(0)
 ONE_DAY = timedelta(days=1)
 THOUSANDTH = Decimal("0.001")
+WIDE_COLUMNS = 240  # beyond this many sums per partner, the row-per-group form
 HUNDRED = Decimal(100)
 # rebates.md §1's defaults, which are product.md's tier policy defaults
 DEFAULT_MULTIPLIERS = {
@@ -138,13 +140,33 @@ class Plan:
         """(category class, segment) pairs a partner's lines are summed by: every class
         with every segment inside a span (the others hold no line)."""
         if not self._combinations:
-            inside = [
-                index for index, (start, _end) in enumerate(self.segments) if index
-                and any(low <= start <= high for low, high in self.spans)
+            self._combinations = [
+                (kind, index)
+                for kind in range(len(self.classes))
+                for index, (start, _end) in enumerate(self.segments)
+                if index and self._read(kind, start)
             ]  # fmt: skip
-            self._combinations = [(kind, index) for kind in range(len(self.classes))
-                                  for index in inside]  # fmt: skip
         return self._combinations
+
+    def _read(self, kind: int, day: date) -> bool:
+        """Whether some rule reads the lines of this class on this day (its window up to
+        the accrual's day, or a growth rule's prior window)."""
+        for rule, w in self.evaluated:
+            if kind not in self.accepted[rule.code]:
+                continue
+            if w[0] <= day <= self.last_day(w):
+                return True
+            if rule.kind == "growth":
+                low, high = prior_window(w)
+                if low <= day <= high:
+                    return True
+        return False
+
+    @property
+    def wide(self) -> bool:
+        """One row per partner with a column per (class, segment) sum, unless that makes
+        too many columns (then a row per partner, class and segment)."""
+        return len(self.combinations) * (3 if self.needs_quantity else 2) <= WIDE_COLUMNS
 
     @property
     def needs_quantity(self) -> bool:
@@ -293,16 +315,12 @@ def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
 
 
 def bucket_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> QuerySet[Any]:
-    """One grouped statement over the lines of every span, a row per partner (in partner
-    order) with, for each category class and time segment, the signed amount, the signed
-    quantity (when a rule reads it) and the line count."""
-    in_spans = Q()
-    for start, end in planned.spans:
-        in_spans |= Q(date__gte=start, date__lte=end)
-    if planned.last_line is not None:
-        in_spans &= Q(pk__lte=planned.last_line)
-    if partners is not None:
-        in_spans &= Q(partner__in=partners)
+    """One grouped statement over the lines of every span, in partner order: a row per
+    partner with, for each category class and time segment a rule reads, the signed
+    amount, the signed quantity (when a rule reads it) and the line count — or, when that
+    is too wide, a row per partner, class and segment (`long_bucket_query`)."""
+    if not planned.wide:
+        return long_bucket_query(planned, partners)
     credit = Q(doc_type=DocType.CREDIT_NOTE)
     amount = Case(When(credit, then=-F("net_amount")), default=F("net_amount"))
     quantity = Case(When(credit, then=-F("quantity")), default=F("quantity"))
@@ -315,9 +333,44 @@ def bucket_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> Qu
             sums[f"q_{kind}_{segment}"] = Sum(quantity, filter=where)
         sums[f"n_{kind}_{segment}"] = Count("id", filter=where)
     return (
-        SalesLine.objects.filter(in_spans).values("partner_id").annotate(**sums)
+        SalesLine.objects.filter(_in_spans(planned, partners)).values("partner_id").annotate(**sums)
         .order_by("partner_id").values_list("partner_id", *sums)
     )  # fmt: skip
+
+
+def _in_spans(planned: Plan, partners: QuerySet[Partner] | None) -> Q:
+    in_spans = Q()
+    for start, end in planned.spans:
+        in_spans |= Q(date__gte=start, date__lte=end)
+    if planned.last_line is not None:
+        in_spans &= Q(pk__lte=planned.last_line)
+    if partners is not None:
+        in_spans &= Q(partner__in=partners)
+    return in_spans
+
+
+def long_bucket_query(planned: Plan, partners: QuerySet[Partner] | None) -> QuerySet[Any]:
+    """Rows (partner, class, segment, amount, quantity, count), in partner order."""
+    cuts = planned.cuts
+    segment = Case(*[When(date__lt=cut, then=Value(index)) for index, cut in enumerate(cuts)],
+                   default=Value(len(cuts)), output_field=IntegerField())  # fmt: skip
+    kind: Any = Value(0)
+    if len(planned.classes) > 1:
+        kind = Case(*[When(category_id__in=ids, then=Value(index))
+                      for index, ids in enumerate(planned.classes[1:], start=1)],
+                    default=Value(0), output_field=IntegerField())  # fmt: skip
+    credit = Q(doc_type=DocType.CREDIT_NOTE)
+    return (
+        SalesLine.objects.filter(_in_spans(planned, partners))
+        .annotate(segment=segment, kind=kind)
+        .values_list("partner_id", "kind", "segment")
+        .annotate(
+            amount=Sum(Case(When(credit, then=-F("net_amount")), default=F("net_amount"))),
+            quantity=Sum(Case(When(credit, then=-F("quantity")), default=F("quantity"))),
+            count=Count("id"),
+        )
+        .order_by("partner_id")
+    )
 
 
 def _in_class(planned: Plan, kind: int) -> Q:
@@ -331,6 +384,14 @@ def _in_class(planned: Plan, kind: int) -> Q:
 def buckets_of(planned: Plan, row: tuple[Any, ...]) -> list[Bucket]:
     """A row of `bucket_query` as the partner's buckets (combinations without lines left
     out)."""
+    exact = connection.vendor == "postgresql"
+    if not planned.wide:  # (partner, class, segment, amount, quantity, count)
+        _partner, kind, segment, amount, quantity, count = row
+        if not exact:
+            amount = quantize(Decimal(str(amount)))
+            quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
+        start, end = planned.segments[segment]
+        return [Bucket(kind, start, end, amount, quantity, count)]
     found = []
     width = 3 if planned.needs_quantity else 2
     for index, (kind, segment) in enumerate(planned.combinations):
@@ -338,7 +399,7 @@ def buckets_of(planned: Plan, row: tuple[Any, ...]) -> list[Bucket]:
         if not values[-1]:  # no line
             continue
         amount, quantity, count = values if width == 3 else (values[0], ZERO, values[1])
-        if not isinstance(amount, Decimal):  # SQLite sums decimals as floats
+        if not exact:  # SQLite sums decimals as floats (the ORM may pass them as Decimal)
             amount = quantize(Decimal(str(amount)))
             quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
         start, end = planned.segments[segment]
@@ -347,8 +408,10 @@ def buckets_of(planned: Plan, row: tuple[Any, ...]) -> list[Bucket]:
 
 
 def _buckets(planned: Plan, partners: QuerySet[Partner]) -> dict[int, list[Bucket]]:
-    return {row[0]: buckets_of(planned, row)
-            for row in bucket_query(planned, partners).iterator(chunk_size=20_000)}  # fmt: skip
+    found: dict[int, list[Bucket]] = defaultdict(list)
+    for row in bucket_query(planned, partners).iterator(chunk_size=20_000):
+        found[row[0]] += buckets_of(planned, row)
+    return found
 
 
 def _sums(buckets: list[Bucket]) -> tuple[Decimal, Decimal, int]:

@@ -122,20 +122,24 @@ def explanation(result: engine.Result, window: str) -> str:
 
 
 def computed_batches(
-    planned: engine.Plan, partners: QuerySet[Partner], multipliers: dict[str, Decimal]
+    planned: engine.Plan,
+    partners: QuerySet[Partner],
+    multipliers: dict[str, Decimal],
+    bounds: dict[str, int | None] | None = None,
 ) -> Iterator[tuple[int, int, list[engine.Result]]]:
-    """The results of `partners`, batch by batch of ids (low, high, results): their lines
-    summed by one statement, read as a stream, the arithmetic per batch."""
+    """The results of `partners`, batch by batch of ids (low, high, results) between
+    `bounds` (default: their lowest and highest id): their lines summed by one statement,
+    read as a stream, the arithmetic per batch."""
     rules = [rule for rule, _w in planned.evaluated]
-    bounds = partners.aggregate(low=Min("id"), high=Max("id"))
-    if bounds["low"] is None:
+    bounds = bounds or partners.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None or bounds["high"] is None:
         return
     with closing(_partner_buckets(planned)) as stream:
         waiting = next(stream, None)
         for low, high in _batches(bounds["low"], bounds["high"]):
             buckets: dict[int, list[engine.Bucket]] = {}
             while waiting is not None and waiting[0] <= high:
-                buckets[waiting[0]] = waiting[1]
+                buckets.setdefault(waiting[0], []).extend(waiting[1])  # long rows: several
                 waiting = next(stream, None)
             batch = partners.filter(pk__gte=low, pk__lte=high)
             rows = list(batch.order_by("pk").values(*engine.PARTNER_FIELDS))
@@ -165,13 +169,10 @@ def _partner_buckets(
         raw = connection.connection
         assert raw is not None
         with raw.cursor() as cursor:
-            # JIT compiling costs more than it saves; the aggregate fits in memory.
-            cursor.execute("SET jit = off; SET work_mem = '128MB'")
-            try:
-                cursor.execute(sql, params)
-            finally:
-                with raw.cursor() as settings:
-                    settings.execute("RESET jit; RESET work_mem")
+            with transaction.atomic():  # the settings last for this statement only
+                # JIT compiling costs more than it saves; the aggregate fits in memory.
+                cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
+                cursor.execute(sql, params)  # the rows are now in the driver's buffer
             while rows := cursor.fetchmany(FETCH):
                 yield from _by_partner(planned, rows)
     else:
@@ -248,7 +249,7 @@ def execute_run(run: RebateRun) -> RebateRun:
         _progress(run, total=partners.count())
     done, total_amount = 0, Decimal(0)
     if bounds["low"] is not None:
-        for low, high, results in computed_batches(planned, partners, multipliers):
+        for low, high, results in computed_batches(planned, partners, multipliers, bounds):
             with transaction.atomic():
                 ids = Q(partner_id__gte=low, partner_id__lte=high)
                 settled = settled_sums(run.program_id, run.period, ids)

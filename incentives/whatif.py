@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partners.choices import Tier
+from sales.models import SalesLine
 
 from . import engine
 from .choices import ProgramStatus
@@ -71,11 +73,17 @@ def what_if(
         raise ValidationError({"period": _("Choose a period that is over.")})
     multipliers = company_multipliers()
     partners = run_partners(period)
-    proposed = computed_batches(engine.plan(_parsed(current_versions(program)), period),
-                                partners, multipliers)  # fmt: skip
+    # Both sides read the same partners and the same lines (none added in between).
+    bounds = partners.aggregate(low=Min("id"), high=Max("id"))
+    last_line = SalesLine.objects.aggregate(last=Max("pk"))["last"] or 0
+    proposed = computed_batches(
+        engine.plan(_parsed(current_versions(program)), period, last_line=last_line),
+        partners, multipliers, bounds,
+    )  # fmt: skip
     compared = computed_batches(
-        engine.plan(_parsed(comparison_for(program, compare_with)), period), partners,
-        multipliers,
+        engine.plan(_parsed(comparison_for(program, compare_with)), period,
+                    last_line=last_line),
+        partners, multipliers, bounds,
     )  # fmt: skip
     rows: list[dict[str, Any]] = []
     totals = dict.fromkeys(Tier.values, ZERO)

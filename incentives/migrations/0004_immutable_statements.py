@@ -88,7 +88,7 @@ def drop_triggers(apps, schema_editor):
         for name in ("statement_approved_is_final", "result_of_approved_is_final",
                      "settlement_line_is_final", "payout_is_final"):  # fmt: skip
             for low in ("update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER {name}_{low}")
+                schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}_{low}")
 
 
 class Migration(migrations.Migration):

@@ -123,7 +123,7 @@ def drop_triggers(apps, schema_editor):
         schema_editor.execute(POSTGRESQL_REVERSE, None)
     elif schema_editor.connection.vendor == "sqlite":
         for name in SQLITE_NAMES:
-            schema_editor.execute(f"DROP TRIGGER {name}", None)
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", None)
 
 
 class Migration(migrations.Migration):
