@@ -117,7 +117,7 @@ class CategoryFilter:
 class Plan:
     """What a computation reads, worked out once: the evaluated rules and their windows, the
     time segments and category classes the lines are summed by, and each rule's accepted
-    classes and categories."""
+    classes."""
 
     period: RebatePeriod
     as_of: date | None
@@ -126,7 +126,6 @@ class Plan:
     cuts: list[date]
     classes: list[list[int]]  # category ids of each class
     accepted: dict[str, frozenset[int]]  # rule code → classes it accepts
-    categories: dict[str, list[int]]  # rule code → category ids it accepts
     last_line: int | None = None  # count no sales line added after this one
     contexts: dict[str, RuleContext] = field(default_factory=dict)
     _segments: list[tuple[date, date]] = field(default_factory=list, repr=False)
@@ -244,8 +243,6 @@ def plan(
         period=period, as_of=as_of, last_line=last_line, evaluated=evaluated, spans=spans,
         cuts=sorted(cuts),
         classes=[by_signature[signature] for signature in signatures], accepted=accepted,
-        categories={code: [pk for kind in accepted[code] for pk in by_signature[signatures[kind]]]
-                    for code, _f in filters},
     )  # fmt: skip
 
 

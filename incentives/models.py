@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from partners.querysets import PartnerRowQuerySet
 from tiers.choices import RunStatus
 
 from .choices import PayoutStatus, ProgramStatus, RunKind, SettlementKind, StatementStatus
-from .querysets import StatementQuerySet
 
 
 class RebateProgram(models.Model):
@@ -178,7 +178,7 @@ class RebateStatement(models.Model):
     )  # fmt: skip
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
-    objects = StatementQuerySet.as_manager()
+    objects = PartnerRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rebate statement")

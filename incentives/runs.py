@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from channelhub.lib.bulk import insert_values
+from channelhub.lib.bulk import id_ranges, insert_values
 from channelhub.lib.money import quantize
 from partners.models import Partner
 from sales.models import SalesLine, SalesTarget
@@ -136,7 +136,7 @@ def computed_batches(
         return
     with closing(_partner_buckets(planned)) as stream:
         waiting = next(stream, None)
-        for low, high in _batches(bounds["low"], bounds["high"]):
+        for low, high in id_ranges(bounds["low"], bounds["high"], BATCH):
             buckets: dict[int, list[engine.Bucket]] = {}
             while waiting is not None and waiting[0] <= high:
                 buckets.setdefault(waiting[0], []).extend(waiting[1])  # long rows: several
@@ -187,13 +187,6 @@ def _by_partner(
     """Rows of `engine.bucket_query` (one per partner) as each partner's buckets."""
     for row in rows:
         yield row[0], engine.buckets_of(planned, row)
-
-
-def _batches(low: int, high: int) -> Iterator[tuple[int, int]]:
-    start = low
-    while start <= high:
-        yield start, start + BATCH - 1
-        start += BATCH
 
 
 def _drop_drafts(run: RebateRun) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from channelhub.lib.bulk import insert_rows
 from tiers.choices import RunStatus
+from tiers.services import STALE_AFTER, abandon_stale_runs
 
 from .choices import ProgramStatus, RunKind, SettlementKind, StatementStatus
 from .engine import deltas
@@ -156,9 +157,6 @@ def current_rules(program: RebateProgram) -> list[Rule]:
     ]
 
 
-STALE_AFTER = timedelta(minutes=30)  # a run whose worker died: no progress for this long
-
-
 @transaction.atomic
 def start_run(
     program: RebateProgram,
@@ -187,7 +185,7 @@ def start_run(
         if not period.start <= as_of <= period.end:
             raise ValidationError({"as_of": _("Give a day inside the period.")})
     rules = list(locked.rules.filter(is_current=True).values_list("pk", flat=True))
-    _abandon_stale_runs()
+    abandon_stale_runs(RebateRun.objects.all())
     if locked.runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise ValidationError(_("This program is already being computed."))
     run = RebateRun.objects.create(
@@ -198,14 +196,6 @@ def start_run(
 
     transaction.on_commit(lambda: run_rebates_task.delay(run.pk))
     return run
-
-
-def _abandon_stale_runs() -> None:
-    cutoff = timezone.now() - STALE_AFTER
-    RebateRun.objects.filter(
-        Q(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff)
-        | Q(status=RunStatus.QUEUED, created_at__lt=cutoff)
-    ).update(status=RunStatus.FAILED, error=_("Abandoned: no progress for 30 minutes."))
 
 
 def run_rebates(run_id: int) -> RebateRun:

@@ -3,27 +3,19 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db import models
+from partners.querysets import PartnerRowQuerySet
 
 from .choices import TaskStatus
 
 if TYPE_CHECKING:
-    from partners.querysets import AnyUser
+    pass
 
 
-class InteractionQuerySet(models.QuerySet):
-    def visible_to(self, user: AnyUser) -> InteractionQuerySet:
-        from partners.models import Partner
-
-        return self.filter(partner__in=Partner.objects.visible_to(user))
+class InteractionQuerySet(PartnerRowQuerySet):
+    pass
 
 
-class MaintenanceTaskQuerySet(models.QuerySet):
-    def visible_to(self, user: AnyUser) -> MaintenanceTaskQuerySet:
-        from partners.models import Partner
-
-        return self.filter(partner__in=Partner.objects.visible_to(user))
-
+class MaintenanceTaskQuerySet(PartnerRowQuerySet):
     def open(self) -> MaintenanceTaskQuerySet:
         return self.filter(status=TaskStatus.OPEN)
 

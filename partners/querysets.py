@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -21,6 +21,15 @@ if TYPE_CHECKING:
 
 def _is_portfolio_user(user: User) -> bool:
     return user.has_role(Role.CHANNEL_MANAGER) or user.has_role(Role.CHANNEL_SPECIALIST)
+
+
+class PartnerRowQuerySet(models.QuerySet):
+    """Rows that belong to a partner (`partner` foreign key): visible when the partner is."""
+
+    def visible_to(self, user: AnyUser) -> Self:
+        from .models import Partner
+
+        return self.filter(partner__in=Partner.objects.visible_to(user))
 
 
 class PartnerQuerySet(models.QuerySet):

@@ -3,20 +3,15 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.db import models
+from partners.querysets import PartnerRowQuerySet
 
 from .choices import ActionStatus, ReviewStatus
 
 if TYPE_CHECKING:
-    from partners.querysets import AnyUser
+    pass
 
 
-class ReviewQuerySet(models.QuerySet):
-    def visible_to(self, user: AnyUser) -> ReviewQuerySet:
-        from partners.models import Partner
-
-        return self.filter(partner__in=Partner.objects.visible_to(user))
-
+class ReviewQuerySet(PartnerRowQuerySet):
     def counted(self) -> ReviewQuerySet:
         """The reviews owed (a cancelled one was not: the partner left, or it was merged)."""
         return self.exclude(status=ReviewStatus.CANCELLED)
@@ -25,12 +20,7 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(status=ReviewStatus.CLOSED)
 
 
-class ReviewActionQuerySet(models.QuerySet):
-    def visible_to(self, user: AnyUser) -> ReviewActionQuerySet:
-        from partners.models import Partner
-
-        return self.filter(partner__in=Partner.objects.visible_to(user))
-
+class ReviewActionQuerySet(PartnerRowQuerySet):
     def open(self) -> ReviewActionQuerySet:
         return self.filter(status=ActionStatus.OPEN)
 

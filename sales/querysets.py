@@ -6,10 +6,12 @@ from django.db import models
 from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from partners.querysets import PartnerRowQuerySet
+
 from .choices import DocType
 
 if TYPE_CHECKING:
-    from partners.querysets import AnyUser
+    pass
 
 
 def signed(field: str) -> Case:
@@ -27,12 +29,7 @@ class CategoryQuerySet(models.QuerySet):
         return self.filter(path__startswith=category.path)  # type: ignore[attr-defined]
 
 
-class SalesLineQuerySet(models.QuerySet):
-    def visible_to(self, user: AnyUser) -> SalesLineQuerySet:
-        from partners.models import Partner
-
-        return self.filter(partner__in=Partner.objects.visible_to(user))
-
+class SalesLineQuerySet(PartnerRowQuerySet):
     def net_sales(self) -> dict[str, object]:
         """Net amount and net quantity, credit notes counted negative (product.md §4)."""
         zero = Value(0, output_field=DecimalField(max_digits=16, decimal_places=3))

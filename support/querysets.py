@@ -4,18 +4,15 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from partners.querysets import PartnerRowQuerySet
+
 from .choices import UNRESOLVED
 
 if TYPE_CHECKING:
-    from partners.querysets import AnyUser
+    pass
 
 
-class IssueQuerySet(models.QuerySet):
-    def visible_to(self, user: AnyUser) -> IssueQuerySet:
-        from partners.models import Partner
-
-        return self.filter(partner__in=Partner.objects.visible_to(user))
-
+class IssueQuerySet(PartnerRowQuerySet):
     def unresolved(self) -> IssueQuerySet:
         return self.filter(status__in=UNRESOLVED)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -18,7 +17,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from channelhub.lib.bulk import insert_rows
+from channelhub.lib.bulk import id_ranges, insert_rows
 from channelhub.lib.money import quantize
 from channelhub.lib.periods import Quarter, local_midnight
 from maintenance.models import Interaction
@@ -191,13 +190,6 @@ def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _batches(low: int, high: int) -> Iterator[tuple[int, int]]:
-    start = low
-    while start <= high:
-        yield start, start + BATCH - 1
-        start += BATCH
-
-
 def _rows(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -265,7 +257,7 @@ def evaluate_run(run: EvaluationRun) -> EvaluationRun:
     averages = Averages()
     scored = 0
     if bounds["low"] is not None:
-        for low, high in _batches(bounds["low"], bounds["high"]):
+        for low, high in id_ranges(bounds["low"], bounds["high"], BATCH):
             with transaction.atomic():
                 rows = _rows(sql, {**params, "low": low, "high": high})
                 earned_before = _earlier_tiers(earlier, low, high)

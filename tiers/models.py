@@ -17,9 +17,9 @@ from simple_history.models import HistoricalRecords
 
 from channelhub.lib.periods import Quarter
 from partners.choices import Tier
+from partners.querysets import PartnerRowQuerySet
 
 from .choices import Criterion, Direction, ProposalStatus, RunStatus
-from .querysets import PartnerScoreQuerySet, ProposalQuerySet
 
 DEFAULT_WEIGHTS = {
     Criterion.NET_SALES: 25, Criterion.GROWTH: 15, Criterion.TARGET: 15,
@@ -164,7 +164,7 @@ class PartnerScore(models.Model):
     is_below = models.BooleanField(default=False)  # earns a lower tier than its own
     proposed_tier = models.CharField(max_length=20, choices=Tier.choices, blank=True)
 
-    objects = PartnerScoreQuerySet.as_manager()
+    objects = PartnerRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier score")
@@ -203,7 +203,7 @@ class TierProposal(models.Model):
     effective_on = models.DateField(_("effective on"), null=True, blank=True)
 
     history = HistoricalRecords()
-    objects = ProposalQuerySet.as_manager()
+    objects = PartnerRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tier proposal")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,7 +53,7 @@ def start_run(quarter: Quarter, *, started_by: User | None) -> EvaluationRun:
     if not FIRST_QUARTER <= quarter <= Quarter.of(timezone.localdate()):
         raise ValidationError({"quarter": _("Evaluate this quarter or an earlier one.")})
     model = ScoringModel.objects.select_for_update().get(pk=scoring_model().pk)
-    _abandon_stale_runs()
+    abandon_stale_runs(EvaluationRun.objects.all())
     if EvaluationRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise ValidationError(_("An evaluation is already running."))
     run = EvaluationRun.objects.create(
@@ -66,9 +66,11 @@ def start_run(quarter: Quarter, *, started_by: User | None) -> EvaluationRun:
     return run
 
 
-def _abandon_stale_runs() -> None:
+def abandon_stale_runs(runs: QuerySet[Any]) -> None:
+    """Runs (of any kind with status, heartbeat and start) whose worker died: no progress for
+    STALE_AFTER. They fail, and no longer block a new run."""
     cutoff = timezone.now() - STALE_AFTER
-    EvaluationRun.objects.filter(
+    runs.filter(
         Q(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff)
         | Q(status=RunStatus.QUEUED, created_at__lt=cutoff)
     ).update(status=RunStatus.FAILED, error=_("Abandoned: no progress for 30 minutes."))

@@ -8,7 +8,7 @@ the embedded default) `bulk_create` does the job."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -16,6 +16,15 @@ from django.db import connection, models
 from django.utils import timezone
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+def id_ranges(low: int, high: int, size: int) -> Iterator[tuple[int, int]]:
+    """Consecutive inclusive id ranges of `size` from `low` to past `high`: the batches a
+    job over many rows works in."""
+    start = low
+    while start <= high:
+        yield start, start + size - 1
+        start += size
 
 
 def _is_postgresql() -> bool:
@@ -29,18 +38,6 @@ def _db_value(field: models.Field, instance: models.Model, now: datetime) -> Any
     if isinstance(field, models.JSONField):
         return json.dumps(value, cls=field.encoder, ensure_ascii=False)  # COPY parses the text
     return value
-
-
-def _copy(table: str, columns: list[str], rows: Any) -> None:
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-        ) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
 
 
 def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -98,10 +95,10 @@ def insert_values(
     by_attname = {field.attname: field.column for field in model._meta.concrete_fields}
     names = [by_attname[name] for name in columns]
     if not with_ids:
-        _copy_text(model._meta.db_table, names, rows)
+        _copy(model._meta.db_table, names, rows)
         return []
     ids = _reserve_ids(model, len(rows))
-    _copy_text(model._meta.db_table, [by_attname[model._meta.pk.attname], *names],
+    _copy(model._meta.db_table, [by_attname[model._meta.pk.attname], *names],
                ([pk, *row] for pk, row in zip(ids, rows, strict=True)))  # fmt: skip
     return ids
 
@@ -110,8 +107,8 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _text(value: Any) -> str:
-    """A value in COPY's text format (what psycopg's `write_row` does value by value, at a
-    fraction of its cost for plain numbers, dates and short text)."""
+    """A value in COPY's text format (psycopg's `write_row` does this through a dumper per
+    value, at several times the cost for plain numbers, dates and short text)."""
     if value is None:
         return "\\N"
     if value is True or value is False:
@@ -121,7 +118,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _copy_text(table: str, columns: list[str], rows: Any, *, block: int = 5000) -> None:
+def _copy(table: str, columns: list[str], rows: Any, *, block: int = 5000) -> None:
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     with (
         connection.cursor() as cursor,

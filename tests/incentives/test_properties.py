@@ -26,7 +26,7 @@ def a_plan():
     """Every line in the one category class the rule accepts (a fresh plan per rule: a
     plan caches what each rule's computations share)."""
     return engine.Plan(period=None, as_of=None, evaluated=[], spans=[], cuts=[],
-                       classes=[[1]], accepted={"R": frozenset({0})}, categories={})  # fmt: skip
+                       classes=[[1]], accepted={"R": frozenset({0})})  # fmt: skip
 
 
 def bucket(day, credit, amount, quantity):
