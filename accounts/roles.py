@@ -188,6 +188,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reminders.view_team",
         "reminders.add_team",
         "reminders.change_team",
+        "dashboards.view_tier_dashboard",
+        "dashboards.view_team_dashboard",
+        "dashboards.view_dashboardsettings",
+        "dashboards.change_dashboardsettings",
     ],
     Role.PARTNER_USER: [],
 }

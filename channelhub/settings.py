@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "surveys",
     "support",
     "tiers",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
 # Sales files are imported by a Celery task from shared storage, so they may be large.
+# Dashboards keep summaries for the current calendar year and the ones before it.
+DASHBOARD_YEARS = env.int("DASHBOARD_YEARS", default=3)
 SALES_IMPORT_MAX_UPLOAD_BYTES = env.int("SALES_IMPORT_MAX_UPLOAD_BYTES", default=1024**3)
 
 # --- Email ----------------------------------------------------------------------------
@@ -221,6 +224,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tier-evaluation": {
         "task": "tiers.tasks.quarterly_evaluation_task",
         "schedule": crontab(hour=1, minute=0),
+    },
+    # Drains what the on-commit kicks missed (the broker was down); the nightly rebuild
+    # adds the new month's rows and heals anything a bulk path forgot to queue.
+    "dashboard-summaries": {
+        "task": "dashboards.tasks.refresh_summaries_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    "dashboard-rebuild": {
+        "task": "dashboards.tasks.rebuild_summaries_task",
+        "schedule": crontab(hour=0, minute=20),
     },
     "reminder-send": {
         "task": "reminders.tasks.send_reminders_task",

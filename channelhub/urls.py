@@ -22,6 +22,7 @@ urlpatterns = [
     path("support/", include("support.urls")),
     path("tiers/", include("tiers.urls")),
     path("rebates/", include("incentives.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("survey/", survey_views.answer_survey, name="survey_answer"),
     path("admin/", admin.site.urls),
     path("", include("channelhub.api.urls")),

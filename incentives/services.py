@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelhub.lib.bulk import insert_rows
+from dashboards.services import queue_partners
 from tiers.choices import RunStatus
 from tiers.services import STALE_AFTER, abandon_stale_runs
 
@@ -244,6 +245,7 @@ def approve_statements(
     approved: list[RebateStatement] = []
     for start in range(0, len(ids), APPROVE_CHUNK):
         approved += _approve_chunk(ids[start : start + APPROVE_CHUNK], approved_by)
+    queue_partners(statement.partner_id for statement in approved)  # their rebate cost
     return approved
 
 

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dashboards.services import queue_partners, queue_partners_of
 from partners.choices import PartnerStatus, Tier, TimelineKind
 from partners.models import Contact, Partner
 from partners.services import record_event
@@ -127,6 +128,7 @@ def replan(partners: QuerySet[Partner], *, today: date) -> int:
                     F("planned_from") + timedelta(days=days), output_field=DateField()
                 )
                 changed += tasks.exclude(due_on=due).update(due_on=due)
+    queue_partners_of(partners, "pk")  # their tasks due may have changed
     return changed + ensure_planned_tasks(partners, today=today)
 
 
@@ -179,6 +181,7 @@ def _insert_planned(tasks: list[MaintenanceTask]) -> int:
     before = MaintenanceTask.objects.open().filter(partner_id__in=[t.partner_id for t in tasks])
     count = before.count()
     MaintenanceTask.objects.bulk_create(tasks, ignore_conflicts=True)
+    queue_partners(task.partner_id for task in tasks)
     return before.count() - count
 
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from dashboards.drilldown import SEGMENT_CHOICES, behind_figure, validate_period
 
 from .choices import PartnerStatus, PartnerType, Province, Tier
 from .models import Contact, Partner, Tag
@@ -68,6 +69,25 @@ class PartnerFilterSet(django_filters.FilterSet):
         distinct=True,
         widget=CompactMultipleSelect,
     )
+    # The partners behind a dashboard figure (hidden: set by the dashboards' links).
+    period = django_filters.CharFilter(
+        label=_("Period"),
+        method="filter_nothing",
+        widget=forms.HiddenInput,
+        validators=[validate_period],
+    )
+    period_tier = django_filters.ChoiceFilter(
+        label=_("Tier in the period"),
+        choices=Tier.choices,
+        method="filter_nothing",
+        widget=forms.HiddenInput,
+    )
+    segment = django_filters.ChoiceFilter(
+        label=_("Figure"),
+        choices=SEGMENT_CHOICES,
+        method="filter_nothing",
+        widget=forms.HiddenInput,
+    )
     ordering = django_filters.OrderingFilter(
         label=_("Sort by"),
         empty_label=_("Name"),
@@ -97,10 +117,48 @@ class PartnerFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Partner
-        fields = ["q", "tier", "partner_type", "province", "status", "owner", "tag"]
+        fields = [
+            "q",
+            "tier",
+            "partner_type",
+            "province",
+            "status",
+            "owner",
+            "tag",
+            "period",
+            "period_tier",
+            "segment",
+        ]
 
     def filter_search(self, queryset: QuerySet[Partner], name: str, value: str) -> QuerySet:
         return queryset.search(value)  # type: ignore[attr-defined]
+
+    def filter_nothing(self, queryset: QuerySet[Partner], name: str, value: str) -> QuerySet:
+        return queryset  # read together in filter_queryset
+
+    def filter_queryset(self, queryset: QuerySet[Partner]) -> QuerySet[Partner]:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        return behind_figure(
+            queryset,
+            period_text=data.get("period") or "",
+            tier=data.get("period_tier") or "",
+            segment=data.get("segment") or "",
+            filters=data,
+        )
+
+    @property
+    def figure_description(self) -> list[str]:
+        """What the dashboard link selected, for the list's banner."""
+        if not self.is_valid() or not self.form.cleaned_data.get("period"):
+            return []
+        data = self.form.cleaned_data
+        parts = [data["period"]]
+        if data.get("period_tier"):
+            parts.append(str(dict(Tier.choices)[data["period_tier"]]))
+        if data.get("segment"):
+            parts.append(str(dict(SEGMENT_CHOICES)[data["segment"]]))
+        return parts
 
     @property
     def qs(self) -> QuerySet[Partner]:

@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.roles import Role
 from channelhub.lib.bulk import insert_history, insert_m2m_history, insert_rows
 from channelhub.services import reserve_numbers
+from dashboards.services import queue_partners
 
 from .choices import PartnerStatus, TerminationReason, Tier, TimelineKind
 from .models import Contact, ImportBatch, Partner, PartnerEvent, Tag, TierChange
@@ -540,6 +541,7 @@ def create_partners_in_bulk(
     insert_m2m_history(Partner, "specialists", specialist_links, history_ids)
     insert_rows(TierChange, tier_changes)
     insert_rows(PartnerEvent, events)
+    queue_partners(partner.pk for partner in partners)
     if plan_maintenance:
         _follow_partner_change(partners)
     return partners

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from channelhub.lib.money import quantize
 from channelhub.lib.periods import Quarter
+from dashboards.services import queue_partners_of
 from maintenance.choices import ReviewFrequency
 from maintenance.services import policies, store_attachments
 from partners.choices import PartnerStatus, TimelineKind
@@ -57,6 +58,9 @@ def plan_quarter(
         tier for tier, policy in policies().items() if reviews_in(policy.review_every, quarter)
     ]
     created = _insert_plan(quarter, tiers, partners, planned_by) if tiers else 0
+    if created:
+        reviews = BusinessReview.objects.filter(year=quarter.year, quarter=quarter.number)
+        queue_partners_of(reviews if partners is None else reviews.filter(partner__in=partners))
     ReviewPlanRun.objects.create(
         year=quarter.year, quarter=quarter.number, ran_by=planned_by, created=created
     )
@@ -174,6 +178,7 @@ def sync_reviews(partners: QuerySet[Partner]) -> int:
         cancel_review(review, cancelled_by=None, reason=reason)
         changed += 1
     owner = Partner.objects.filter(pk=OuterRef("partner_id")).values("owner_id")[:1]
+    queue_partners_of(partners, "pk")  # cancelled reviews are no longer due
     changed += (
         open_reviews.filter(partner__owner__isnull=False)
         .exclude(manager_id=Subquery(owner))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from channelhub.lib.money import split_evenly
 from channelhub.lib.tabular import UnreadableFile, csv_format, iter_file_rows, write_csv
+from dashboards.services import queue_partners_of
 from partners.models import Partner
 
 from . import staging
@@ -237,6 +238,7 @@ def import_sales(
             if errors.count:
                 raise _Rejected
             batch.inserted_count = _insert_lines(batch)
+            queue_partners_of(SalesLine.objects.filter(import_batch=batch))
             batch.skipped_count = batch.row_count - batch.inserted_count
             SalesStagingLine.objects.filter(batch=batch).delete()
     except UnreadableFile as error:

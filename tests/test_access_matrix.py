@@ -136,6 +136,10 @@ ROUTES = {
     "incentives:run_start": STAFF,
     "incentives:what_if": STAFF,
     "incentives:run_detail": STAFF,
+    "dashboards:tiers": STAFF,
+    "dashboards:team": STAFF,
+    "dashboards:my_day": STAFF,
+    "dashboards:settings": STAFF,
     "reminders:preferences": OWN,
     "reminders:team_list": STAFF,
     "reminders:team_create": STAFF,
@@ -234,6 +238,9 @@ ROUTES = {
     "rebateresult-detail": PARTNER,
     "settlementline-list": STAFF,
     "settlementline-detail": PARTNER,
+    "dashboard-tiers": STAFF,
+    "dashboard-team": STAFF,
+    "dashboard-me": STAFF,
 }
 # Routes with a second URL argument besides `pk`, and the value the sweeps use.
 STEP_ARGUMENTS = {
@@ -471,7 +478,7 @@ def test_api_operations_are_all_known_routes():
                 "/api/v1/tier-runs/", "/api/v1/tier-scores/",
                 "/api/v1/tier-proposals/", "/api/v1/rebate-programs/", "/api/v1/rebate-rules/",
                 "/api/v1/rebate-runs/", "/api/v1/rebate-statements/", "/api/v1/rebate-results/",
-                "/api/v1/rebate-settlements/"}  # fmt: skip
+                "/api/v1/rebate-settlements/", "/api/v1/dashboards/"}  # fmt: skip
     for path in schema["paths"]:
         assert any(path.startswith(prefix) for prefix in prefixes), path
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("support.api.urls")),
     path("api/v1/", include("tiers.api.urls")),
     path("api/v1/", include("incentives.api.urls")),
+    path("api/v1/", include("dashboards.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

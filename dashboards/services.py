@@ -1,0 +1,86 @@
+"""Keeping the summaries current: a change queues the partners it touched (in its own
+transaction), a worker drains the queue; the dashboards' settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from .models import DashboardSettings, SummaryQueue
+from .summary import refresh_partners
+
+logger = logging.getLogger(__name__)
+DRAIN_BATCH = 500
+
+
+def queue_partners(partner_ids: Iterable[int | None]) -> None:
+    """Queue these partners' summaries for recomputation once the current transaction
+    commits (nothing is queued if it rolls back)."""
+    ids = {pk for pk in partner_ids if pk is not None}
+    if not ids:
+        return
+    SummaryQueue.objects.bulk_create(
+        [SummaryQueue(partner_id=pk) for pk in sorted(ids)], ignore_conflicts=True
+    )
+    _kick_on_commit()
+
+
+def queue_partners_of(rows: QuerySet, field: str = "partner_id") -> None:
+    """Queue the partners of a queryset's rows (`field` holds the partner's id: an import's
+    lines, hundreds of thousands of them; "pk" for partners), set-based."""
+    selected = rows.order_by().annotate(queued_partner=F(field)).values("queued_partner")
+    sql, params = selected.distinct().query.sql_with_params()
+    queue = connection.ops.quote_name(SummaryQueue._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # (WHERE: SQLite reads ON CONFLICT after a bare FROM as a join constraint)
+            f"INSERT INTO {queue} (partner_id, queued_at) SELECT q.queued_partner, %s "  # noqa: S608
+            f"FROM ({sql}) q WHERE 1 = 1 ON CONFLICT (partner_id) DO NOTHING",
+            [timezone.now(), *params],
+        )
+    _kick_on_commit()
+
+
+def _kick_on_commit() -> None:
+    transaction.on_commit(_kick)
+
+
+def _kick() -> None:
+    from .tasks import refresh_summaries_task
+
+    try:
+        refresh_summaries_task.delay()
+    except Exception:  # the broker is down: the queue stays in the database for beat's sweep
+        logger.warning("Could not queue the summary refresh; beat's sweep will do it")
+
+
+def drain_queue(*, today: date | None = None, batch_size: int = DRAIN_BATCH) -> int:
+    """Recompute the queued partners' summaries, a batch per transaction; the number of
+    partners done. Rows another worker holds are skipped, so workers drain side by side."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                SummaryQueue.objects.select_for_update(skip_locked=True)
+                .order_by("partner_id")
+                .values_list("partner_id", flat=True)[:batch_size]
+            )
+            if not ids:
+                return done
+            refresh_partners(ids, today=today)
+            SummaryQueue.objects.filter(partner_id__in=ids).delete()
+        done += len(ids)
+
+
+def queued_count() -> int:
+    return SummaryQueue.objects.count()
+
+
+def current_settings() -> DashboardSettings:
+    settings, _created = DashboardSettings.objects.get_or_create(pk=1)
+    return settings
