@@ -234,7 +234,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "dashboard-rebuild": {
         "task": "dashboards.tasks.rebuild_summaries_task",
-        "schedule": crontab(hour=0, minute=20),
+        "schedule": crontab(hour=0, minute=1),
     },
     "reminder-send": {
         "task": "reminders.tasks.send_reminders_task",

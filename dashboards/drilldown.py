@@ -34,9 +34,7 @@ def validate_period(text: str) -> None:
         raise ValidationError(_("Give a period as 2026Q3, 2026-09 or 2026."))
 
 
-def behind_figure(
-    partners: QuerySet, *, period_text: str, tier: str, segment: str, filters: dict
-) -> QuerySet:
+def behind_figure(partners: QuerySet, *, period_text: str, tier: str, segment: str) -> QuerySet:
     """`partners` narrowed to those whose summary row for the period is in the segment (and
     the tier, if given). Without a period, unchanged."""
     period = Period.parse(period_text or "")
@@ -47,12 +45,11 @@ def behind_figure(
         rows = rows.filter(tier=tier)
     condition, _label = SEGMENTS.get(segment or "all", SEGMENTS["all"])
     rows = rows.filter(condition)
-    if segment == "top10":  # the largest among the partners the other filters keep
-        for field in ("province", "partner_type"):
-            if filters.get(field):
-                rows = rows.filter(**{f"{field}__in": filters[field]})
-        if filters.get("owner"):
-            rows = rows.filter(owner_id=filters["owner"].pk)
-        top = rows.exclude(net_sales=0).order_by("-net_sales", "partner_id")[:TOP]
+    if segment == "top10":  # the largest among the partners the viewer and the filters keep
+        top = (
+            rows.filter(partner_id__in=partners.values("pk"))
+            .exclude(net_sales=0)
+            .order_by("-net_sales", "partner_id")[:TOP]
+        )
         return partners.filter(pk__in=list(top.values_list("partner_id", flat=True)))
     return partners.filter(pk__in=rows.values("partner_id"))

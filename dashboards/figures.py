@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channelhub.lib.money import TENTH, quantize
 from channelhub.lib.money import percent as percent_of
-from partners.choices import Tier
+from partners.choices import Province, Tier
 from sales.performance import growth_percent
 
 from .models import PartnerPeriodSummary
@@ -196,6 +196,9 @@ TIER_FIGURES: list[tuple[str, Any, str, str]] = [
 ]
 
 
+SEGMENT_OF = {name: segment for name, _label, _kind, segment in TIER_FIGURES}
+
+
 @dataclass
 class Concentration:
     top10: Decimal  # net sales of the 10 largest partners
@@ -240,13 +243,37 @@ class TierDashboard:
             yield {"name": name, "label": label, "kind": kind, "cells": cells}
 
     def trend(self, name: str) -> list[dict[str, Any]]:
+        segment = SEGMENT_OF[name]
         return [
             {
                 "period": period,
                 "values": [getattr(self.by_period[period][tier], name) for tier in Tier.values],
                 "total": getattr(self.by_period[period]["total"], name),
+                "cells": [  # the tiers' and the total's value, each with its partners
+                    {
+                        "value": getattr(self.by_period[period][tier or "total"], name),
+                        "url": partners_url(
+                            period, self.filters, segment=segment, period_tier=tier
+                        ),
+                    }
+                    for tier in [*Tier.values, ""]
+                ],
             }
             for period in self.periods
+        ]
+
+    def province_rows(self) -> list[dict[str, Any]]:
+        labels = dict(Province.choices)
+        return [
+            {
+                "code": code,
+                "label": labels.get(code, code),
+                "net_sales": net,
+                "url": partners_url(
+                    self.period, replace(self.filters, province=(code,)), segment="all"
+                ),
+            }
+            for code, net in self.provinces
         ]
 
 

@@ -92,7 +92,7 @@ def at_risk_partners(user: Any, *, today: date, low_score: Decimal) -> list[AtRi
         .order_by("legal_name", "pk")
     )
     result = []
-    for partner in partners[:LISTED]:
+    for partner in partners[:LISTED]:  # the first LISTED by name; `at_risk_count` says how many
         reasons = []
         if partner.quarter_sales <= 0:
             reasons.append("no_sales")

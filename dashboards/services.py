@@ -40,22 +40,27 @@ def queue_partners_of(rows: QuerySet, field: str = "partner_id") -> None:
         cursor.execute(
             # (WHERE: SQLite reads ON CONFLICT after a bare FROM as a join constraint)
             f"INSERT INTO {queue} (partner_id, queued_at) SELECT q.queued_partner, %s "  # noqa: S608
-            f"FROM ({sql}) q WHERE 1 = 1 ON CONFLICT (partner_id) DO NOTHING",
+            f"FROM ({sql}) q WHERE 1 = 1 ORDER BY q.queued_partner "
+            "ON CONFLICT (partner_id) DO NOTHING",
             [timezone.now(), *params],
         )
     _kick_on_commit()
 
 
 def _kick_on_commit() -> None:
+    """One kick per transaction, however many rows it queued (an import of targets saves
+    thousands)."""
+    if any(entry[1] is _kick for entry in connection.run_on_commit):  # (savepoints, callback, …)
+        return
     transaction.on_commit(_kick)
 
 
 def _kick() -> None:
     from .tasks import refresh_summaries_task
 
-    try:
-        refresh_summaries_task.delay()
-    except Exception:  # the broker is down: the queue stays in the database for beat's sweep
+    try:  # no retries: with the broker down the request must not wait for it
+        refresh_summaries_task.apply_async(retry=False)
+    except Exception:  # the queue stays in the database for beat's sweep
         logger.warning("Could not queue the summary refresh; beat's sweep will do it")
 
 
@@ -63,17 +68,34 @@ def drain_queue(*, today: date | None = None, batch_size: int = DRAIN_BATCH) -> 
     """Recompute the queued partners' summaries, a batch per transaction; the number of
     partners done. Rows another worker holds are skipped, so workers drain side by side."""
     done = 0
+    failed: set[int] = set()
     while True:
+        # Claim first (take the rows out of the queue), compute after: a change committed
+        # while we compute queues its partner again instead of being swallowed by our delete.
         with transaction.atomic():
             ids = list(
                 SummaryQueue.objects.select_for_update(skip_locked=True)
+                .exclude(partner_id__in=failed)
                 .order_by("partner_id")
                 .values_list("partner_id", flat=True)[:batch_size]
             )
             if not ids:
                 return done
-            refresh_partners(ids, today=today)
             SummaryQueue.objects.filter(partner_id__in=ids).delete()
+        try:
+            refresh_partners(ids, today=today)
+        except Exception:
+            logger.exception("Summaries of a batch failed; retrying its partners one by one")
+            for pk in ids:
+                try:
+                    refresh_partners([pk], today=today)
+                except Exception:  # one bad partner must not stop the others
+                    logger.exception("Summaries of partner %s failed; left in the queue", pk)
+                    failed.add(pk)
+                    # back in the queue for beat's next sweep (no kick: it would fail again now)
+                    SummaryQueue.objects.bulk_create(
+                        [SummaryQueue(partner_id=pk)], ignore_conflicts=True
+                    )
         done += len(ids)
 
 

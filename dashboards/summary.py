@@ -25,6 +25,7 @@ from django.utils import timezone
 from channelhub.lib.bulk import id_ranges, insert_values
 from incentives.choices import StatementStatus
 from incentives.models import RebateStatement
+from incentives.periods import RebatePeriod
 from maintenance.choices import TaskStatus
 from maintenance.models import Interaction, MaintenanceTask
 from partners.choices import Tier
@@ -95,8 +96,8 @@ class _TierHistory:
         self.current, self.changes, self.today = current, changes, today  # changes: oldest first
 
     def on(self, day: date) -> str:
-        if day >= self.today:
-            return self.current
+        """A change counts from its effective day, today's included (one dated later does
+        not count yet, whatever the partner's tier field says)."""
         tier = None
         for effective_on, from_tier, to_tier in self.changes:
             if effective_on > day:
@@ -109,7 +110,9 @@ def _money(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value or 0)).quantize(ZERO)
 
 
-def _month_figures(scope: Q, first: date, last: date) -> dict[int, dict[date, _MonthFigures]]:
+def _month_figures(
+    scope: Q, first: date, last: date, today: date
+) -> dict[int, dict[date, _MonthFigures]]:
     """{partner id: {month: figures}} from the raw tables, one grouped query per table.
     Sales from a year before `first`, for the year-earlier figures."""
     figures: dict[int, dict[date, _MonthFigures]] = defaultdict(lambda: defaultdict(_MonthFigures))
@@ -126,8 +129,11 @@ def _month_figures(scope: Q, first: date, last: date) -> dict[int, dict[date, _M
     )
     for partner_id, month, net in sales:
         figures[partner_id][month].net_sales = _money(net)
+    # In the period under way a task or review counts once it is due (before today) or done:
+    # one due next week is not late yet.
     tasks = (
         MaintenanceTask.objects.filter(scope, due_on__range=(first, last))
+        .filter(Q(due_on__lt=today) | Q(status=TaskStatus.DONE))
         .exclude(status=TaskStatus.CANCELLED)
         .annotate(month=TruncMonth("due_on"))
         .values_list("partner_id", "month")
@@ -142,6 +148,7 @@ def _month_figures(scope: Q, first: date, last: date) -> dict[int, dict[date, _M
         row.tasks_due, row.tasks_on_time = due, on_time
     reviews = (
         BusinessReview.objects.filter(scope, due_on__range=(first, last))
+        .filter(Q(due_on__lt=today) | Q(status__in=(ReviewStatus.HELD, ReviewStatus.CLOSED)))
         .exclude(status=ReviewStatus.CANCELLED)
         .annotate(month=TruncMonth("due_on"))
         .values_list("partner_id", "month")
@@ -172,21 +179,24 @@ def _month_figures(scope: Q, first: date, last: date) -> dict[int, dict[date, _M
     )
     for partner_id, month, count in interactions:
         figures[partner_id][_as_date(month)].interactions = count
-    # A rebate costs what was settled (approved) for its program's period, in the month the
-    # period ends; a later claw-back is a negative amount to settle.
+    # A rebate costs what was settled (approved) for a statement's period (a month, quarter,
+    # half or year of its program), in the month that period ends; a later claw-back is a
+    # negative amount to settle.
     rebates = (
         RebateStatement.objects.filter(
             scope,
             status=StatementStatus.APPROVED,
-            program__period_end__range=(first, last),
+            program__period_end__gte=first,
+            program__period_start__lte=last,
         )
-        .annotate(month=TruncMonth("program__period_end"))
-        .values_list("partner_id", "month")
+        .values_list("partner_id", "period")
         .annotate(cost=Sum("to_settle"))
         .order_by()
     )
-    for partner_id, month, cost in rebates:
-        figures[partner_id][month].rebate_cost = _money(cost)
+    for partner_id, period_text, cost in rebates:
+        month = RebatePeriod.parse(period_text).end.replace(day=1)
+        if first <= month <= last:
+            figures[partner_id][month].rebate_cost += _money(cost)
     return figures
 
 
@@ -223,7 +233,7 @@ def summary_rows(partner_scope: Q, line_scope: Q, today: date) -> Iterable[list[
     """The summary rows (values for COLUMNS) of the partners in scope."""
     periods = covered_periods(today)
     first, last = periods[0].start, periods[-1].end
-    figures = _month_figures(line_scope, first, last)
+    figures = _month_figures(line_scope, first, last, today)
     targets = _targets(line_scope, first.year, today.year)
     changes = _tier_changes(line_scope)
     partners = Partner.objects.filter(partner_scope).values_list(
@@ -313,7 +323,8 @@ def refresh_partners(partner_ids: Iterable[int], *, today: date | None = None) -
 def _refresh(partner_scope: Q, line_scope: Q, today: date) -> int:
     with transaction.atomic():
         # Two refreshes of one partner take turns (no-key: sales lines may still be added).
-        list(Partner.objects.filter(partner_scope).select_for_update(no_key=True).values_list("pk"))
+        locked = Partner.objects.filter(partner_scope).select_for_update(no_key=True)
+        list(locked.order_by("pk").values_list("pk"))  # in id order: no deadlock
         PartnerPeriodSummary.objects.filter(line_scope).delete()
         rows = list(summary_rows(partner_scope, line_scope, today))
         insert_values(PartnerPeriodSummary, COLUMNS, rows, with_ids=False)
@@ -337,5 +348,7 @@ def rebuild(*, today: date | None = None, progress: Any = None) -> int:
             if progress:
                 progress(end, high)
     PartnerPeriodSummary.objects.filter(start__lt=covered_periods(today)[0].start).delete()
-    DashboardSettings.objects.update_or_create(pk=1, defaults={"rebuilt_at": timezone.now()})
+    # .update(): a timestamp, not a change of settings worth a history row
+    if not DashboardSettings.objects.filter(pk=1).update(rebuilt_at=timezone.now()):
+        DashboardSettings.objects.create(pk=1, rebuilt_at=timezone.now())
     return written

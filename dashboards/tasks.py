@@ -10,7 +10,9 @@ def refresh_summaries_task() -> int:
     return drain_queue()
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=60)
 def rebuild_summaries_task() -> int:
-    """Every night: every partner's summaries, and the new month's rows."""
+    """Every night just after midnight: every partner's summaries, with the new day's and
+    the new month's rows (until it is through, the pages say the current period's figures
+    may be incomplete)."""
     return rebuild()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +22,7 @@ from partners.filtersets import manager_choices
 from partners.views import StaffViewMixin
 
 from . import tables
-from .figures import TIER_FIGURES, ManagerRow, team_dashboard, tier_dashboard
+from .figures import TIER_FIGURES, ManagerRow, partners_url, team_dashboard, tier_dashboard
 from .forms import DashboardSettingsForm
 from .myday import my_day
 from .params import DashboardParams, read_params
@@ -41,6 +41,21 @@ REASONS = {
 class TeamRow:
     name: str
     row: ManagerRow
+    links: dict[str, str]  # figure → the partner list behind it (none for "no owner")
+
+
+def team_links(params: DashboardParams, row: ManagerRow) -> dict[str, str]:
+    if row.owner_id is None:
+        return {}
+    filters = replace(params.filters, owner=row.owner_id)
+    links = {
+        key: partners_url(params.period, filters, segment=segment)
+        for key, segment in (("partners", "partners"), ("tasks", "tasks"),
+                             ("reviews", "reviews"), ("net_sales", "all"))
+    }  # fmt: skip
+    for tier in Tier.values:
+        links[tier] = partners_url(params.period, filters, segment="partners", period_tier=tier)
+    return links
 
 
 TEAM_SORTS: dict[str, Callable[[TeamRow], Any]] = {
@@ -80,6 +95,7 @@ def period_choices(params: DashboardParams) -> list[Period]:
 
 def filter_context(request: HttpRequest, params: DashboardParams) -> dict[str, Any]:
     today = timezone.localdate()
+    settings = current_settings()
     for field_name, message in params.errors.items():
         messages.warning(request, f"{field_name}: {message}")
     return {
@@ -91,7 +107,10 @@ def filter_context(request: HttpRequest, params: DashboardParams) -> dict[str, A
         "partner_types": PartnerType.choices,
         "managers": manager_choices(request),
         "queued": queued_count(),
-        "settings": current_settings(),
+        "settings": settings,
+        # Until tonight's rebuild is through, the period under way lacks today's rows.
+        "rebuild_pending": settings.rebuilt_at is None
+        or timezone.localtime(settings.rebuilt_at).date() < today,
     }
 
 
@@ -156,9 +175,7 @@ class TierDashboardView(StaffViewMixin, View):
             "trend": trend,
             "concentration": [(p, dashboard.concentration[p]) for p in dashboard.periods],
             "current_concentration": dashboard.concentration[dashboard.period],
-            "provinces": [
-                (province_labels.get(code, code), net) for code, net in dashboard.provinces
-            ],
+            "province_rows": dashboard.province_rows(),
             "province_choices": Province.choices,
             "trend_chart": chart(
                 labels,
@@ -205,7 +222,11 @@ class TeamDashboardView(StaffViewMixin, View):
             [row.owner_id for row in managers if row.owner_id]
         )
         rows = [
-            TeamRow(str(people[row.owner_id]) if row.owner_id in people else _("No owner"), row)
+            TeamRow(
+                str(people[row.owner_id]) if row.owner_id in people else _("No owner"),
+                row,
+                team_links(params, row),
+            )
             for row in managers
         ]
         sort = request.GET.get("sort", "name")

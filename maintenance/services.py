@@ -105,9 +105,10 @@ def replan(partners: QuerySet[Partner], *, today: date) -> int:
     partner, owner, status, tier, policy); set-based, a few queries whatever the number of
     partners."""
     open_tasks = MaintenanceTask.objects.open().filter(partner__in=partners)
-    changed = open_tasks.filter(partner__status=PartnerStatus.TERMINATED).update(
-        status=TaskStatus.CANCELLED, note=_("The partner was terminated.")
-    )
+    # (the partners whose tasks due change are queued for their dashboard figures first)
+    orphaned = open_tasks.filter(partner__status=PartnerStatus.TERMINATED)
+    queue_partners_of(orphaned)
+    changed = orphaned.update(status=TaskStatus.CANCELLED, note=_("The partner was terminated."))
     owner = Partner.objects.filter(pk=OuterRef("partner_id")).values("owner_id")[:1]
     changed += (
         open_tasks.filter(kind__in=PLANNED_TASK_KINDS, partner__owner__isnull=False)
@@ -120,6 +121,7 @@ def replan(partners: QuerySet[Partner], *, today: date) -> int:
             days = policy.cadence_days(kind)
             tasks = MaintenanceTask.objects.open().filter(kind=kind, partner__in=in_tier)
             if days is None:
+                queue_partners_of(tasks)
                 changed += tasks.update(
                     status=TaskStatus.CANCELLED, note=_("The tier has no regular visits.")
                 )
@@ -127,8 +129,9 @@ def replan(partners: QuerySet[Partner], *, today: date) -> int:
                 due = ExpressionWrapper(
                     F("planned_from") + timedelta(days=days), output_field=DateField()
                 )
-                changed += tasks.exclude(due_on=due).update(due_on=due)
-    queue_partners_of(partners, "pk")  # their tasks due may have changed
+                moved = tasks.exclude(due_on=due)
+                queue_partners_of(moved)
+                changed += moved.update(due_on=due)
     return changed + ensure_planned_tasks(partners, today=today)
 
 
@@ -289,6 +292,7 @@ def log_interaction(
         },
     )
     _complete_planned_tasks(partner, interaction)
+    queue_partners([partner.pk])
     return interaction
 
 
@@ -350,6 +354,7 @@ def create_adhoc_task(
     )
     task._history_user = created_by  # type: ignore[attr-defined]
     task.save()
+    queue_partners([task.partner_id])
     return task
 
 
@@ -386,6 +391,7 @@ def complete_task(
     locked.note = note or locked.note
     locked._history_user = completed_by  # type: ignore[attr-defined]
     locked.save()
+    queue_partners([locked.partner_id])
     return locked
 
 
@@ -399,4 +405,5 @@ def cancel_task(task: MaintenanceTask, *, cancelled_by: User | None, note: str) 
     locked.status, locked.note = TaskStatus.CANCELLED, note
     locked._history_user = cancelled_by  # type: ignore[attr-defined]
     locked.save()
+    queue_partners([locked.partner_id])
     return locked

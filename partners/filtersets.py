@@ -144,7 +144,6 @@ class PartnerFilterSet(django_filters.FilterSet):
             period_text=data.get("period") or "",
             tier=data.get("period_tier") or "",
             segment=data.get("segment") or "",
-            filters=data,
         )
 
     @property

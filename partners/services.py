@@ -398,6 +398,7 @@ def _follow_partner_change(partners: Sequence[Partner]) -> None:
     changed = Partner.objects.filter(pk__in=[p.pk for p in partners])
     replan(changed, today=timezone.localdate())
     sync_reviews(changed)
+    queue_partners(p.pk for p in partners)  # their dashboard figures
 
 
 def _make_only_primary(contact: Contact, actor: User | None) -> None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from channelhub.lib.money import quantize
 from channelhub.lib.periods import Quarter
-from dashboards.services import queue_partners_of
+from dashboards.services import queue_partners, queue_partners_of
 from maintenance.choices import ReviewFrequency
 from maintenance.services import policies, store_attachments
 from partners.choices import PartnerStatus, TimelineKind
@@ -57,10 +57,14 @@ def plan_quarter(
     tiers = [
         tier for tier, policy in policies().items() if reviews_in(policy.review_every, quarter)
     ]
+    started = timezone.now()
     created = _insert_plan(quarter, tiers, partners, planned_by) if tiers else 0
-    if created:
-        reviews = BusinessReview.objects.filter(year=quarter.year, quarter=quarter.number)
-        queue_partners_of(reviews if partners is None else reviews.filter(partner__in=partners))
+    if created:  # the partners of the reviews just planned
+        queue_partners_of(
+            BusinessReview.objects.filter(
+                year=quarter.year, quarter=quarter.number, created_at__gte=started
+            )
+        )
     ReviewPlanRun.objects.create(
         year=quarter.year, quarter=quarter.number, ran_by=planned_by, created=created
     )
@@ -158,6 +162,7 @@ def plan_review(partner: Partner, *, quarter: Quarter, planned_by: User | None) 
         raise ValidationError(
             _("The partner already has a review for %(quarter)s.") % {"quarter": quarter}
         ) from error
+    queue_partners([partner.pk])
     return review
 
 
@@ -178,7 +183,6 @@ def sync_reviews(partners: QuerySet[Partner]) -> int:
         cancel_review(review, cancelled_by=None, reason=reason)
         changed += 1
     owner = Partner.objects.filter(pk=OuterRef("partner_id")).values("owner_id")[:1]
-    queue_partners_of(partners, "pk")  # cancelled reviews are no longer due
     changed += (
         open_reviews.filter(partner__owner__isnull=False)
         .exclude(manager_id=Subquery(owner))
@@ -202,6 +206,7 @@ def _locked(review: BusinessReview, *statuses: str) -> BusinessReview:
 
 
 def _save(review: BusinessReview, actor: User | None) -> None:
+    queue_partners([review.partner_id])  # held, closed or cancelled: review completion
     review._history_user = actor  # type: ignore[attr-defined]
     review.full_clean()
     review.save()

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from channelhub.lib.money import split_evenly
 from channelhub.lib.tabular import UnreadableFile, csv_format, iter_file_rows, write_csv
-from dashboards.services import queue_partners_of
+from dashboards.services import queue_partners, queue_partners_of
 from partners.models import Partner
 
 from . import staging
@@ -115,6 +115,7 @@ def set_target(
     target.set_by = set_by
     target._history_user = set_by  # type: ignore[attr-defined]
     target.save()
+    queue_partners([partner.pk])
     return target
 
 
@@ -238,9 +239,10 @@ def import_sales(
             if errors.count:
                 raise _Rejected
             batch.inserted_count = _insert_lines(batch)
-            queue_partners_of(SalesLine.objects.filter(import_batch=batch))
             batch.skipped_count = batch.row_count - batch.inserted_count
             SalesStagingLine.objects.filter(batch=batch).delete()
+            # last: other writes to these partners' queue rows wait until the commit
+            queue_partners_of(SalesLine.objects.filter(import_batch=batch))
     except UnreadableFile as error:
         errors.add(0, "", str(error))
     except _Rejected:

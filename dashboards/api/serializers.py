@@ -219,10 +219,18 @@ class DashboardKpisSerializer(serializers.Serializer):
     review_completion = Percent()
 
 
+class DashboardRatesSerializer(serializers.Serializer):
+    """The team's rates only: with its counts, a member of a small team could work out a
+    colleague's."""
+
+    timeliness = Percent()
+    review_completion = Percent()
+
+
 class DashboardMyKpisSerializer(serializers.Serializer):
     quarter = serializers.CharField()
-    mine = DashboardKpisSerializer(help_text="The partners I own.")
-    team = DashboardKpisSerializer(help_text="My teams' partners (everyone's if in no team).")
+    mine = DashboardKpisSerializer(help_text="My portfolio's partners.")
+    team = DashboardRatesSerializer(help_text="My teams' partners (everyone's if in no team).")
     team_label = serializers.CharField()
 
 

@@ -19,7 +19,8 @@ and counts partner by partner, in exact fractions, rounding half-up to 0.1 % at 
   were partners at some time in the period / the sum of their targets for it (the quarter's
   share or the year's amount; months have none).
 - Timeliness and review completion: tasks / reviews due in the period, cancelled ones not
-  owed; on time when done / held on or before the due date.
+  owed; on time when done / held on or before the due date. In the period under way, only
+  those due before today or already done / held count (one due next week is not late).
 - Interactions: those that happened in the period, Shanghai time.
 - Top-10 concentration: the net sales of the 10 partners with the largest net sales in the
   period, among those with any (so when fewer than 10 partners sold or were credited, all of
@@ -219,13 +220,15 @@ def tally(partner: RawPartner, period: Period) -> Tally:
     if target is not None:
         row.target, row.net_sales_with_target = target, row.net_sales
     for due_on, status, done_on in partner.tasks:
-        if period.contains(due_on) and status != TaskStatus.CANCELLED:
+        owed_yet = due_on < TODAY or status == TaskStatus.DONE
+        if period.contains(due_on) and status != TaskStatus.CANCELLED and owed_yet:
             row.tasks_due += 1
             row.tasks_on_time += status == TaskStatus.DONE and done_on <= due_on
     for due_on, status, held_on in partner.reviews:
-        if period.contains(due_on) and status != ReviewStatus.CANCELLED:
+        held = status in (ReviewStatus.HELD, ReviewStatus.CLOSED)
+        owed_yet = due_on < TODAY or held
+        if period.contains(due_on) and status != ReviewStatus.CANCELLED and owed_yet:
             row.reviews_due += 1
-            held = status in (ReviewStatus.HELD, ReviewStatus.CLOSED)
             row.reviews_on_time += held and held_on <= due_on
     row.interactions = sum(period.contains(day) for day in partner.interactions)
     return row
@@ -499,7 +502,9 @@ def test_the_queue_keeps_the_summaries_a_rebuild_writes(channel, tmp_path, manag
 
 BULK_WRITES = {
     "the nightly task reconciliation": lambda: reconcile_all(today=TODAY),
-    "the quarter's review plan": lambda: plan_quarter(Quarter(2026, 4)),
+    "a review plan (for the quarter before: its reviews are due)": lambda: plan_quarter(
+        Quarter(2026, 3)
+    ),
     "a new contact cadence for core partners": lambda: update_tier_policy(
         policies()[Tier.CORE], changed_by=None, contact_every_days=7
     ),
@@ -508,8 +513,7 @@ BULK_WRITES = {
 
 @pytest.mark.parametrize("write", list(BULK_WRITES))
 def test_bulk_writes_queue_the_partners_whose_summaries_they_change(channel, write):
-    """dashboards/signals.py: "bulk paths — imports, task generation, rebate approval —
-    queue theirs explicitly"."""
+    """Set-based writes queue the partners whose figures they change (queue_partners_of)."""
     rebuild(today=TODAY)
     drain_queue(today=TODAY)
     before = summary_rows()
