@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -277,6 +277,33 @@ class TierDashboard:
         ]
 
 
+def _largest(rows: QuerySet, periods: list[Period]) -> list[tuple[Any, Any]]:
+    """(start, net sales) of the 10 largest partners of each period among those that sold
+    (or were credited) anything: one statement of a LIMIT per period, each read backwards
+    along the (kind, start, net sales) index (a window over every row cost 1.2 s at 100 000
+    partners × 8 periods)."""
+    parts, params = [], []
+    for index, period in enumerate(periods):
+        largest = (
+            rows.filter(start=period.start)
+            .exclude(net_sales=0)
+            .order_by("-net_sales")
+            .values_list("start", "net_sales")[:TOP]
+        )
+        sql, part_params = largest.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) largest_{index}")  # noqa: S608 (ORM's SQL)
+        params += part_params
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return cursor.fetchall()
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def trend_periods(period: Period, first_covered: date) -> list[Period]:
     return [
         p
@@ -313,21 +340,8 @@ def tier_dashboard(
         for figures in tiers.values():
             figures.share = percent_of(figures.net_sales, total) if total > 0 else None
     top: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    # The 10 largest of the partners that sold (or were credited) anything in the period.
-    ranked = (
-        rows.exclude(net_sales=0)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("start")],
-                order_by=[F("net_sales").desc(), F("partner_id")],
-            )
-        )
-        .filter(rank__lte=TOP)
-        .values_list("start", "net_sales")
-    )
-    for start, net in ranked:
-        top[start] += net
+    for start, net in _largest(rows, periods):
+        top[_as_date(start)] += net if isinstance(net, Decimal) else quantize(Decimal(str(net)))
     concentration = {
         p: Concentration(top10=top[p.start], total=tiers["total"].net_sales, hhi=tiers["total"].hhi)
         for p, tiers in by_period.items()
