@@ -28,8 +28,8 @@ from incentives.models import RebateStatement
 from incentives.periods import RebatePeriod
 from maintenance.choices import TaskStatus
 from maintenance.models import Interaction, MaintenanceTask
-from partners.choices import Tier
-from partners.models import Partner, TierChange
+from partners.choices import PartnerStatus, Tier, TimelineKind
+from partners.models import Partner, PartnerEvent, TierChange
 from reviews.choices import ReviewStatus
 from reviews.models import BusinessReview
 from sales.models import SalesLine, SalesTarget
@@ -217,6 +217,46 @@ def _targets(scope: Q, first_year: int, last_year: int) -> dict[tuple[int, int],
     return {(partner_id, year): rest for partner_id, year, *rest in rows}
 
 
+class _Spells:
+    """A partner's spells of termination: (terminated on, reactivated on or None). A
+    reactivation clears the partner's termination date, not the churn of past periods."""
+
+    def __init__(self, spells: list[list[Any]], terminated_on: date | None) -> None:
+        self.spells = [(start, end) for start, end in spells]
+        if terminated_on and not any(s == terminated_on and e is None for s, e in self.spells):
+            self.spells.append((terminated_on, None))  # terminated without a timeline event
+
+    def on(self, day: date) -> bool:
+        return any(start <= day and (end is None or day < end) for start, end in self.spells)
+
+    def throughout(self, first: date, last: date) -> bool:
+        """Terminated before `first` and not back by `last`: no partner in that period."""
+        return any(start < first and (end is None or end > last) for start, end in self.spells)
+
+    def began_in(self, first: date, last: date) -> bool:
+        return any(first <= start <= last for start, _end in self.spells)
+
+
+def _termination_spells(scope: Q) -> dict[int, list[list[Any]]]:
+    """From the status changes on the partners' timelines (in the order they happened)."""
+    spells: dict[int, list[list[Any]]] = defaultdict(list)
+    events = (
+        PartnerEvent.objects.filter(scope, kind=TimelineKind.STATUS_CHANGED)
+        .order_by("partner_id", "occurred_at", "pk")
+        .values_list("partner_id", "occurred_at", "details")
+    )
+    for partner_id, occurred_at, details in events:
+        if details.get("new") == PartnerStatus.TERMINATED and details.get("terminated_on"):
+            spells[partner_id].append([date.fromisoformat(details["terminated_on"]), None])
+        elif (
+            details.get("old") == PartnerStatus.TERMINATED
+            and spells[partner_id]
+            and spells[partner_id][-1][1] is None
+        ):
+            spells[partner_id][-1][1] = timezone.localtime(occurred_at).date()
+    return spells
+
+
 def _tier_changes(scope: Q) -> dict[int, list[tuple[date, str, str]]]:
     changes: dict[int, list[tuple[date, str, str]]] = defaultdict(list)
     rows = (
@@ -236,6 +276,7 @@ def summary_rows(partner_scope: Q, line_scope: Q, today: date) -> Iterable[list[
     figures = _month_figures(line_scope, first, last, today)
     targets = _targets(line_scope, first.year, today.year)
     changes = _tier_changes(line_scope)
+    spells_of = _termination_spells(line_scope)
     partners = Partner.objects.filter(partner_scope).values_list(
         "pk",
         "tier",
@@ -249,11 +290,10 @@ def summary_rows(partner_scope: Q, line_scope: Q, today: date) -> Iterable[list[
     for pk, current_tier, owner_id, province, partner_type, started, terminated_on in partners:
         months = figures.get(pk, {})
         history = _TierHistory(current_tier, changes.get(pk, []), today)
+        spells = _Spells(spells_of.get(pk, []), terminated_on)
         for period in periods:
             end = min(period.end, today)
-            exists = started <= period.end and (
-                terminated_on is None or terminated_on >= period.start
-            )
+            exists = started <= period.end and not spells.throughout(period.start, period.end)
             in_period = [
                 months.get(month, empty) for month in month_starts(period.start, period.end)
             ]
@@ -300,10 +340,10 @@ def summary_rows(partner_scope: Q, line_scope: Q, today: date) -> Iterable[list[
                 owner_id,
                 province,
                 partner_type,
-                started < period.start and (terminated_on is None or terminated_on >= period.start),
-                started <= end and (terminated_on is None or terminated_on > end),
+                started < period.start and not spells.on(period.start - timedelta(days=1)),
+                started <= end and not spells.on(end),
                 period.start <= started <= period.end,
-                terminated_on is not None and period.start <= terminated_on <= period.end,
+                spells.began_in(period.start, period.end),
                 net,
                 net_before,
                 target,

@@ -4,8 +4,9 @@ period under way counting only what is due so far, the top-10 drill-down ranking
 viewer's portfolio."""
 
 import threading
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
@@ -141,3 +142,28 @@ def test_the_top_10_are_ranked_inside_the_viewer_s_portfolio(client, manager, co
         reverse("partners:partner_list"), {"period": "2026Q3", "segment": "top10"}
     )
     assert [p.legal_name for p in response.context["object_list"]] == ["A", "B"]
+
+
+@pytest.mark.django_db
+def test_reactivating_a_partner_keeps_its_past_churn(manager, vp, time_machine):
+    from dashboards.figures import Filters, tier_dashboard
+    from dashboards.periods import Period
+    from partners.choices import TerminationReason
+    from partners.services import reactivate_partner, terminate_partner
+
+    time_machine.move_to(datetime(2026, 11, 29, 12, tzinfo=ZoneInfo("Asia/Shanghai")))
+    partner = PartnerFactory(owner=manager, cooperation_start_date=date(2025, 1, 1))
+    terminate_partner(
+        partner, terminated_by=vp, terminated_on=date(2026, 2, 10),
+        reason=TerminationReason.PERFORMANCE,
+    )  # fmt: skip
+    partner.refresh_from_db()
+    reactivate_partner(partner, reactivated_by=vp)  # today, 11-29
+    rebuild(today=TODAY)
+    q1, q2, q4 = (
+        tier_dashboard(Period.parse(text), Filters(), first_covered=date(2024, 1, 1)).tiers["total"]
+        for text in ("2026Q1", "2026Q2", "2026Q4")
+    )
+    assert (q1.at_start, q1.terminated, q1.partners) == (1, 1, 0)  # churned in Q1
+    assert (q2.at_start, q2.partners) == (0, 0)  # not a partner in Q2
+    assert q4.partners == 1  # back by the end of Q4
