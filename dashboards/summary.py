@@ -22,7 +22,7 @@ from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from channelhub.lib.bulk import id_ranges, insert_values
+from channelhub.lib.bulk import id_ranges, insert_values, vacuum
 from incentives.choices import StatementStatus
 from incentives.models import RebateStatement
 from incentives.periods import RebatePeriod
@@ -367,6 +367,9 @@ def _refresh(partner_scope: Q, line_scope: Q, today: date) -> int:
         list(locked.order_by("pk").values_list("pk"))  # in id order: no deadlock
         PartnerPeriodSummary.objects.filter(line_scope).delete()
         rows = list(summary_rows(partner_scope, line_scope, today))
+        # Written period by period: a dashboard reads a few periods of every partner, which
+        # then sit together on disk (`make bench`: 0.45 s → 0.16 s for a quarter's trend).
+        rows.sort(key=lambda row: (row[1], row[2]))
         insert_values(PartnerPeriodSummary, COLUMNS, rows, with_ids=False)
         return len(rows)
 
@@ -388,6 +391,7 @@ def rebuild(*, today: date | None = None, progress: Any = None) -> int:
             if progress:
                 progress(end, high)
     PartnerPeriodSummary.objects.filter(start__lt=covered_periods(today)[0].start).delete()
+    vacuum(PartnerPeriodSummary)  # every row was rewritten: the dead ones would be read too
     # .update(): a timestamp, not a change of settings worth a history row
     if not DashboardSettings.objects.filter(pk=1).update(rebuilt_at=timezone.now()):
         DashboardSettings.objects.create(pk=1, rebuilt_at=timezone.now())

@@ -215,6 +215,18 @@ def insert_m2m_history(
     insert_rows(m2m_history_model, rows)
 
 
+def vacuum(*model_classes: type[models.Model]) -> None:
+    """VACUUM ANALYZE tables whose rows were all rewritten (PostgreSQL, outside a
+    transaction; elsewhere, or inside one, nothing): scans stop reading the dead rows at
+    once instead of when autovacuum comes by."""
+    if not _is_postgresql() or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for model_class in model_classes:
+            table = connection.ops.quote_name(model_class._meta.db_table)
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+
+
 def analyze(*model_classes: type[models.Model]) -> None:
     """Refresh the planner's statistics of tables just filled in bulk (PostgreSQL; inside
     the filling transaction they count its own rows). Autovacuum comes later: until then a

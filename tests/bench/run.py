@@ -313,6 +313,12 @@ def main() -> None:
         print(f"{'operation':<46} {'app':>13} {'best SQL':>13} {'ratio':>8}")
         measure_rebates(Quarter.of(today) - 1, max(1, RUNS // 2), median_seconds, report)
         return
+    if sys.argv[1:] == ["dashboards"]:  # python -m tests.bench.run dashboards: that figure only
+        from tests.bench.dashboards import measure as measure_dashboards
+
+        print(f"{'operation':<46} {'app':>13} {'best SQL':>13} {'ratio':>8}")
+        measure_dashboards(today, RUNS, median_seconds, report)
+        return
     print(f"\nChannelHub benchmarks · {today} · {Partner.objects.count()} partners · "
           f"{SalesLine.objects.count()} sales lines · median of {RUNS} runs\n")  # fmt: skip
     print(f"{'operation':<46} {'app':>13} {'best SQL':>13} {'ratio':>8}")
@@ -392,6 +398,10 @@ def main() -> None:
     from tests.bench.rebates import measure as measure_rebates
 
     measure_rebates(current - 1, max(1, RUNS // 2), median_seconds, report)
+
+    from tests.bench.dashboards import measure as measure_dashboards
+
+    measure_dashboards(today, RUNS, median_seconds, report)
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.csv"
