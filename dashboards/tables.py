@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from partners.choices import Province, Tier
 
 from .figures import TIER_FIGURES, ManagerRow, TierDashboard
-from .myday import AtRisk
+from .myday import AtRisk, MyKpis
 
 Table = tuple[list[str], Sequence[Sequence[Any]]]
 TIER_HEADER = [str(label) for label in Tier.labels]
@@ -98,6 +98,18 @@ def team(rows: list[tuple[str, ManagerRow]]) -> Table:
         ]
         for name, row in rows
     ]
+
+
+def my_kpis(kpis: MyKpis) -> Table:
+    header = [_("Figure"), _("Me"), str(kpis.team_label)]
+    return header, [
+        [_("Maintenance timeliness (%)"), _value(kpis.mine.timeliness),
+         _value(kpis.team.timeliness)],
+        [_("Review completion (%)"), _value(kpis.mine.review_completion),
+         _value(kpis.team.review_completion)],
+        [_("Interactions per partner"), _value(kpis.mine.interactions_per_partner),
+         _value(kpis.team.interactions_per_partner)],
+    ]  # fmt: skip
 
 
 def at_risk(partners: list[AtRisk], reason_labels: dict[str, str]) -> Table:

@@ -273,6 +273,8 @@ class MyDayView(StaffViewMixin, View):
         settings = current_settings()
         day = my_day(request.user, today=timezone.localdate(), low_score=settings.low_score)
         if "download" in request.GET:
+            if request.GET["download"] == "kpis":
+                return download(request, f"my-kpis-{day['quarter']}", tables.my_kpis(day["kpis"]))
             if request.GET["download"] != "at-risk":
                 raise Http404
             labels = {key: str(label) for key, label in REASONS.items()}

@@ -69,3 +69,20 @@ def test_a_manager_opens_their_day(live_server, page: Page, manager, promoted, l
         "广州普通贸易有限公司"
     )  # no sales this quarter
     expect(page.locator("[data-chart='kpi-data'] canvas")).to_have_count(1)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("zh-hans", "团队看板"), ("en", "Team dashboard")]
+)
+def test_a_vp_clicks_through_the_team_dashboard(
+    live_server, page: Page, vp, manager, promoted, language, heading
+):
+    log_in(page, live_server, "vp", language)
+    page.goto(f"{live_server.url}/dashboards/team/")
+    expect(page.locator("h1")).to_contain_text(heading)
+    expect(page.locator("[data-chart='team-data'] canvas")).to_have_count(1)
+    row = page.locator("#team-table tbody tr", has_text="李经理")
+    row.locator("td").first.get_by_role("link").click()  # the partners they own
+    expect(page.locator("#figure-filter")).to_be_visible()
+    expect(page.locator("#partner-table")).to_contain_text("深圳星辰科技有限公司")
+    expect(page.locator("#partner-table")).to_contain_text("广州普通贸易有限公司")

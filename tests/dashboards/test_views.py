@@ -90,6 +90,9 @@ def test_my_day(client, manager, summaries, django_assert_max_num_queries):
     assert response.status_code == 200
     names = {item.partner.legal_name for item in response.context["at_risk"]}
     assert names <= {"A", "B"}  # only my partners
+    for table in ("at-risk", "kpis"):
+        download = client.get(reverse("dashboards:my_day"), {"download": table, "format": "csv"})
+        assert download["Content-Type"].startswith("text/csv")
 
 
 def test_bad_period_falls_back_with_a_message(client, vp, summaries):
