@@ -222,7 +222,7 @@ class _Spells:
     reactivation clears the partner's termination date, not the churn of past periods."""
 
     def __init__(self, spells: list[list[Any]], terminated_on: date | None) -> None:
-        self.spells = [(start, end) for start, end in spells]
+        self.spells = [(start, end) for start, end in spells if end is None or end > start]
         if terminated_on and not any(s == terminated_on and e is None for s, e in self.spells):
             self.spells.append((terminated_on, None))  # terminated without a timeline event
 
@@ -248,12 +248,14 @@ def _termination_spells(scope: Q) -> dict[int, list[list[Any]]]:
     for partner_id, occurred_at, details in events:
         if details.get("new") == PartnerStatus.TERMINATED and details.get("terminated_on"):
             spells[partner_id].append([date.fromisoformat(details["terminated_on"]), None])
-        elif (
-            details.get("old") == PartnerStatus.TERMINATED
-            and spells[partner_id]
-            and spells[partner_id][-1][1] is None
-        ):
-            spells[partner_id][-1][1] = timezone.localtime(occurred_at).date()
+        elif details.get("old") == PartnerStatus.TERMINATED:
+            back_on = timezone.localtime(occurred_at).date()
+            if spells[partner_id] and spells[partner_id][-1][1] is None:
+                spells[partner_id][-1][1] = back_on
+            elif details.get("ended_termination"):  # terminated without an event (import)
+                spells[partner_id].append(
+                    [date.fromisoformat(details["ended_termination"]), back_on]
+                )
     return spells
 
 
@@ -352,19 +354,23 @@ def summary_rows(partner_scope: Q, line_scope: Q, today: date) -> Iterable[list[
             ]
 
 
-def refresh_partners(partner_ids: Iterable[int], *, today: date | None = None) -> int:
-    """Recompute every summary row of these partners; the number of rows written."""
+def refresh_partners(
+    partner_ids: Iterable[int], *, today: date | None = None, locked: bool = False
+) -> int:
+    """Recompute every summary row of these partners; the number of rows written. `locked`:
+    the caller's transaction holds the partners' rows already (the drain)."""
     ids = sorted(set(partner_ids))
     if not ids:
         return 0
-    return _refresh(Q(pk__in=ids), Q(partner_id__in=ids), today or timezone.localdate())
+    scope = (Q(pk__in=ids), Q(partner_id__in=ids))
+    return _refresh(*scope, today or timezone.localdate(), lock=not locked)
 
 
-def _refresh(partner_scope: Q, line_scope: Q, today: date) -> int:
+def _refresh(partner_scope: Q, line_scope: Q, today: date, *, lock: bool = True) -> int:
     with transaction.atomic():
-        # Two refreshes of one partner take turns (no-key: sales lines may still be added).
-        locked = Partner.objects.filter(partner_scope).select_for_update(no_key=True)
-        list(locked.order_by("pk").values_list("pk"))  # in id order: no deadlock
+        if lock:  # two refreshes of one partner take turns (no-key: lines may be added)
+            locked = Partner.objects.filter(partner_scope).select_for_update(no_key=True)
+            list(locked.order_by("pk").values_list("pk"))  # in id order: no deadlock
         PartnerPeriodSummary.objects.filter(line_scope).delete()
         rows = list(summary_rows(partner_scope, line_scope, today))
         # Written period by period: a dashboard reads a few periods of every partner, which

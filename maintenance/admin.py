@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from dashboards.admin import QueuesSummariesAdmin
+
 from .models import Interaction, InteractionAttachment, MaintenanceTask, TierPolicy
 
 
@@ -16,7 +18,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(QueuesSummariesAdmin, admin.ModelAdmin):
     list_display = ("occurred_at", "partner", "kind", "logged_by")
     list_filter = ("kind",)
     search_fields = ("partner__code", "partner__legal_name", "summary")
@@ -26,7 +28,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(MaintenanceTask)
-class MaintenanceTaskAdmin(SimpleHistoryAdmin):
+class MaintenanceTaskAdmin(QueuesSummariesAdmin, SimpleHistoryAdmin):
     list_display = ("due_on", "partner", "kind", "title", "assignee", "status")
     list_filter = ("kind", "status")
     search_fields = ("partner__code", "title")

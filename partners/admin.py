@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from dashboards.admin import QueuesSummariesAdmin
+
 from .models import Contact, ImportBatch, Partner, PartnerEvent, Tag, TierChange
 
 
@@ -12,7 +14,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(SimpleHistoryAdmin):
+class PartnerAdmin(QueuesSummariesAdmin, SimpleHistoryAdmin):
     list_display = ("code", "legal_name", "partner_type", "tier", "province", "status", "owner")
     list_filter = ("tier", "status", "partner_type", "province", "tags")
     search_fields = ("code", "legal_name", "short_name", "contacts__name", "contacts__phone")
@@ -38,7 +40,7 @@ class TagAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(admin.ModelAdmin):
+class TierChangeAdmin(QueuesSummariesAdmin, admin.ModelAdmin):
     list_display = ("partner", "from_tier", "to_tier", "effective_on", "changed_by", "created_at")
     list_filter = ("to_tier",)
     list_select_related = ("partner", "changed_by")
@@ -49,7 +51,7 @@ class TierChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PartnerEvent)
-class PartnerEventAdmin(admin.ModelAdmin):
+class PartnerEventAdmin(QueuesSummariesAdmin, admin.ModelAdmin):
     list_display = ("partner", "kind", "occurred_at", "actor")
     list_filter = ("kind",)
     list_select_related = ("partner", "actor")

@@ -233,6 +233,7 @@ def update_partner(
             details={"old": owner_change.old, "new": owner_change.new},
         )
         _follow_partner_change([locked])
+    queue_partners([locked.pk])  # province, type, start date: its dashboard figures
     return locked
 
 
@@ -259,6 +260,7 @@ def _change_status(
             _("A %(from)s partner cannot become %(to)s.")
             % {"from": from_status.label, "to": to_status.label}
         )
+    ended_termination = locked.terminated_on
     locked.status = to_status
     locked.terminated_on = termination.get("terminated_on")
     locked.termination_reason = termination.get("termination_reason", "")
@@ -273,6 +275,7 @@ def _change_status(
             "new": to_status.value,
             "reason": locked.termination_reason,
             "terminated_on": _display(locked.terminated_on),
+            "ended_termination": _display(ended_termination),  # the dashboards' churn history
             "note": note,
         },
     )

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from dashboards.admin import QueuesSummariesAdmin
+
 from .models import (
     BusinessReview,
     ReviewAction,
@@ -22,7 +24,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(BusinessReview)
-class BusinessReviewAdmin(SimpleHistoryAdmin):
+class BusinessReviewAdmin(QueuesSummariesAdmin, SimpleHistoryAdmin):
     list_display = ("year", "quarter", "partner", "tier", "manager", "status", "overall_score")
     list_filter = ("status", "tier", "year", "quarter")
     search_fields = ("partner__code", "partner__legal_name")

@@ -38,11 +38,11 @@ def test_a_change_committed_while_its_partner_is_computed_is_not_lost(manager, m
     original = summary.refresh_partners
     calls = []
 
-    def slow_refresh(ids, today=None):
-        count = original(ids, today=today)
+    def slow_refresh(ids, today=None, **kwargs):
+        count = original(ids, today=today, **kwargs)
         calls.append(list(ids))
         computed.set()
-        written.wait(10)
+        written.wait(0.5)  # the writer commits its line, then waits on the queue row
         return count
 
     def writer():
@@ -58,6 +58,7 @@ def test_a_change_committed_while_its_partner_is_computed_is_not_lost(manager, m
     thread.start()
     services.drain_queue(today=TODAY)
     thread.join()
+    services.drain_queue(today=TODAY)  # what beat's next sweep does
     row = PartnerPeriodSummary.objects.get(partner=partner, kind="M", start=date(2026, 11, 1))
     assert row.net_sales == Decimal("150.00")  # the writer's line is in: queued again, redone
     assert calls == [[partner.pk], [partner.pk]]
@@ -84,10 +85,10 @@ def test_a_partner_that_cannot_be_computed_stays_queued_and_does_not_stop_the_ot
     services.queue_partners([good.pk, bad.pk])
     original = summary.refresh_partners
 
-    def refresh(ids, today=None):
+    def refresh(ids, today=None, **kwargs):
         if bad.pk in ids:
             raise RuntimeError("broken partner")
-        return original(ids, today=today)
+        return original(ids, today=today, **kwargs)
 
     monkeypatch.setattr(services, "refresh_partners", refresh)
     services.drain_queue(today=TODAY)
@@ -167,3 +168,55 @@ def test_reactivating_a_partner_keeps_its_past_churn(manager, vp, time_machine):
     assert (q1.at_start, q1.terminated, q1.partners) == (1, 1, 0)  # churned in Q1
     assert (q2.at_start, q2.partners) == (0, 0)  # not a partner in Q2
     assert q4.partners == 1  # back by the end of Q4
+
+
+@pytest.mark.django_db
+def test_a_partner_imported_terminated_then_reactivated_keeps_its_churn(manager, vp, time_machine):
+    from dashboards.figures import Filters, tier_dashboard
+    from dashboards.periods import Period
+    from partners.choices import PartnerStatus, TerminationReason
+    from partners.services import reactivate_partner
+
+    time_machine.move_to(datetime(2026, 11, 29, 12, tzinfo=ZoneInfo("Asia/Shanghai")))
+    partner = PartnerFactory(
+        owner=manager,
+        cooperation_start_date=date(2025, 1, 1),
+        status=PartnerStatus.TERMINATED,
+        terminated_on=date(2026, 2, 10),
+        termination_reason=TerminationReason.OTHER,
+    )  # as an import writes it: no status change on its timeline
+    reactivate_partner(partner, reactivated_by=vp)
+    rebuild(today=TODAY)
+    q1 = tier_dashboard(Period.parse("2026Q1"), Filters(), first_covered=date(2024, 1, 1))
+    assert q1.tiers["total"].terminated == 1
+
+
+@pytest.mark.django_db
+def test_editing_a_partner_s_province_queues_it(manager):
+    from partners.services import update_partner
+
+    partner = PartnerFactory(owner=manager)
+    SummaryQueue.objects.all().delete()
+    update_partner(partner, changed_by=manager, province="BJ")
+    assert SummaryQueue.objects.filter(partner_id=partner.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_admin_edit_queues_the_partner(manager, rf):
+    from django.contrib import admin
+
+    from accounts.models import User
+    from maintenance.models import Interaction
+
+    partner = PartnerFactory(owner=manager)
+    request = rf.post("/admin/")
+    request.user = User.objects.create_superuser("root", "root@example.com", "x")
+    SummaryQueue.objects.all().delete()
+    partner.province = "BJ"
+    admin.site._registry[type(partner)].save_model(request, partner, None, True)
+    assert SummaryQueue.objects.filter(partner_id=partner.pk).exists()
+    SummaryQueue.objects.all().delete()
+    interaction = Interaction.objects.create(partner=partner, kind="call", summary="x")
+    SummaryQueue.objects.all().delete()
+    admin.site._registry[Interaction].delete_model(request, interaction)
+    assert SummaryQueue.objects.filter(partner_id=partner.pk).exists()

@@ -116,9 +116,9 @@ class Command(BaseCommand):
         if statements:
             self.stdout.write(self.style.SUCCESS(f"Demo rebate statements: {statements}."))
         # Everything above queued its partners; one rebuild is cheaper than draining the queue.
-        started = time.monotonic()
+        started, queued_before = time.monotonic(), timezone.now()
         rows = rebuild_summaries(today=timezone.localdate())
-        SummaryQueue.objects.all().delete()
+        SummaryQueue.objects.filter(queued_at__lte=queued_before).delete()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Dashboard summaries: {rows} rows ({time.monotonic() - started:.1f} s)"
