@@ -143,7 +143,16 @@ class DashboardTierCountsSerializer(serializers.Serializer):
     potential = serializers.IntegerField()
 
 
-class DashboardManagerSerializer(serializers.Serializer):
+class DashboardKpisSerializer(serializers.Serializer):
+    tasks_due = serializers.IntegerField()
+    tasks_on_time = serializers.IntegerField()
+    timeliness = Percent()
+    reviews_due = serializers.IntegerField()
+    reviews_on_time = serializers.IntegerField()
+    review_completion = Percent()
+
+
+class DashboardManagerSerializer(DashboardKpisSerializer):
     FIGURES = (
         "partners", "net_sales", "net_sales_year_before", "growth", "tasks_due", "tasks_on_time",
         "timeliness", "reviews_due", "reviews_on_time", "review_completion", "interactions",
@@ -157,12 +166,6 @@ class DashboardManagerSerializer(serializers.Serializer):
     net_sales = Money()
     net_sales_year_before = Money()
     growth = Percent()
-    tasks_due = serializers.IntegerField()
-    tasks_on_time = serializers.IntegerField()
-    timeliness = Percent()
-    reviews_due = serializers.IntegerField()
-    reviews_on_time = serializers.IntegerField()
-    review_completion = Percent()
     interactions = serializers.IntegerField()
     interactions_per_partner = Percent()
     partners_url = serializers.CharField(allow_null=True)
@@ -208,15 +211,6 @@ class DashboardAtRiskSerializer(serializers.Serializer):
         "quarter against a year earlier; `contact_overdue`; `low_score` at the last closed "
         "review.",
     )
-
-
-class DashboardKpisSerializer(serializers.Serializer):
-    tasks_due = serializers.IntegerField()
-    tasks_on_time = serializers.IntegerField()
-    timeliness = Percent()
-    reviews_due = serializers.IntegerField()
-    reviews_on_time = serializers.IntegerField()
-    review_completion = Percent()
 
 
 class DashboardRatesSerializer(serializers.Serializer):
