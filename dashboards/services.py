@@ -101,7 +101,9 @@ def drain_queue(*, today: date | None = None, batch_size: int = DRAIN_BATCH) -> 
             for pk in ids:
                 try:
                     with transaction.atomic():
-                        done += _drain([pk], passed, today)
+                        held = SummaryQueue.objects.select_for_update(skip_locked=True)
+                        if list(held.filter(partner_id=pk).values_list("pk")):
+                            done += _drain([pk], passed, today)
                 except Exception:  # one bad partner must not stop the others
                     logger.exception("Summaries of partner %s failed; left in the queue", pk)
                 passed.add(pk)
