@@ -96,8 +96,8 @@ def period_choices(params: DashboardParams) -> list[Period]:
 def filter_context(request: HttpRequest, params: DashboardParams) -> dict[str, Any]:
     today = timezone.localdate()
     settings = current_settings()
-    for field_name, message in params.errors.items():
-        messages.warning(request, f"{field_name}: {message}")
+    for message in params.errors.values():  # already worded for the reader
+        messages.warning(request, message)
     return {
         "params": params,
         "period": params.period,
