@@ -22,7 +22,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from channelhub.lib.money import TENTH, quantize
+from channelhub.lib.money import TENTH, exact, quantize
 from channelhub.lib.money import percent as percent_of
 from partners.choices import Province, Tier
 from sales.performance import growth_percent
@@ -168,10 +168,8 @@ def _figures(row: dict[str, Any]) -> Figures:
         value = row.get(f"f_{item.name}")
         if item.name == "share":
             continue
-        if item.type == "Decimal":  # sums from SQLite may come back as floats of the cents
-            values[item.name] = (
-                value if isinstance(value, Decimal) else quantize(Decimal(str(value or 0)))
-            )
+        if item.type == "Decimal":
+            values[item.name] = exact(value)
         else:
             values[item.name] = int(value or 0)
     return Figures(**values)
@@ -342,7 +340,7 @@ def tier_dashboard(
             figures.share = percent_of(figures.net_sales, total) if total > 0 else None
     top: dict[date, Decimal] = defaultdict(lambda: ZERO)
     for start, net in _largest(rows, periods):
-        top[_as_date(start)] += net if isinstance(net, Decimal) else quantize(Decimal(str(net)))
+        top[_as_date(start)] += exact(net)
     concentration = {
         p: Concentration(top10=top[p.start], total=tiers["total"].net_sales, hhi=tiers["total"].hhi)
         for p, tiers in by_period.items()

@@ -3,12 +3,14 @@ at risk, my KPIs against my team's."""
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from maintenance.choices import TaskKind, TaskStatus
@@ -80,31 +82,30 @@ def at_risk_partners(user: Any, *, today: date, low_score: Decimal) -> list[AtRi
             contact_overdue=contact_overdue,
             last_score=last_score,
         )
-        .filter(
-            Q(quarter_sales__lte=0)
-            | Q(
-                last_quarter_before__gt=0,
-                last_quarter_sales__lt=F("last_quarter_before") * SALES_DROP,
-            )
-            | Q(contact_overdue=True)
-            | Q(last_score__lt=low_score)
+    )
+    signs = {  # each written once: the filter and the reasons shown
+        "no_sales": Q(quarter_sales__lte=0),
+        "sales_down": Q(
+            last_quarter_before__gt=0,
+            last_quarter_sales__lt=F("last_quarter_before") * SALES_DROP,
+        ),
+        "contact_overdue": Q(contact_overdue=True),
+        "low_score": Q(last_score__lt=low_score),
+    }
+    flagged = (
+        partners.annotate(
+            **{
+                f"sign_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+                for name, condition in signs.items()
+            }
         )
+        .filter(reduce(operator.or_, signs.values()))
         .order_by("legal_name", "pk")
     )
-    result = []
-    for partner in partners[:LISTED]:  # the first LISTED by name; `at_risk_count` says how many
-        reasons = []
-        if partner.quarter_sales <= 0:
-            reasons.append("no_sales")
-        before = partner.last_quarter_before
-        if before > 0 and partner.last_quarter_sales < before * SALES_DROP:
-            reasons.append("sales_down")
-        if partner.contact_overdue:
-            reasons.append("contact_overdue")
-        if partner.last_score is not None and partner.last_score < low_score:
-            reasons.append("low_score")
-        result.append(AtRisk(partner, reasons))
-    return result
+    return [
+        AtRisk(partner, [name for name in signs if getattr(partner, f"sign_{name}")])
+        for partner in flagged[:LISTED]  # the first LISTED by name
+    ]
 
 
 @dataclass

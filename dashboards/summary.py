@@ -18,19 +18,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, Q, Sum
+from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from channelhub.lib.bulk import id_ranges, insert_values, vacuum
+from channelhub.lib.money import exact
+from channelhub.lib.periods import local_midnight
 from incentives.choices import StatementStatus
 from incentives.models import RebateStatement
 from incentives.periods import RebatePeriod
 from maintenance.choices import TaskStatus
+from maintenance.kpis import DONE_ON_TIME
 from maintenance.models import Interaction, MaintenanceTask
 from partners.choices import PartnerStatus, Tier, TimelineKind
 from partners.models import Partner, PartnerEvent, TierChange
 from reviews.choices import ReviewStatus
+from reviews.kpis import HELD_ON_TIME
 from reviews.models import BusinessReview
 from sales.models import SalesLine, SalesTarget
 from sales.querysets import signed
@@ -106,10 +110,6 @@ class _TierHistory:
         return tier or self.current
 
 
-def _money(value: Any) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value or 0)).quantize(ZERO)
-
-
 def _month_figures(
     scope: Q, first: date, last: date, today: date
 ) -> dict[int, dict[date, _MonthFigures]]:
@@ -128,7 +128,7 @@ def _month_figures(
         .order_by()
     )
     for partner_id, month, net in sales:
-        figures[partner_id][month].net_sales = _money(net)
+        figures[partner_id][month].net_sales = exact(net)
     # In the period under way a task or review counts once it is due (before today) or done:
     # one due next week is not late yet.
     tasks = (
@@ -139,7 +139,7 @@ def _month_figures(
         .values_list("partner_id", "month")
         .annotate(
             due=Count("id"),
-            on_time=Count("id", filter=Q(status=TaskStatus.DONE, completed_on__lte=F("due_on"))),
+            on_time=Count("id", filter=DONE_ON_TIME),
         )
         .order_by()
     )
@@ -154,12 +154,7 @@ def _month_figures(
         .values_list("partner_id", "month")
         .annotate(
             due=Count("id"),
-            on_time=Count(
-                "id",
-                filter=Q(
-                    status__in=(ReviewStatus.HELD, ReviewStatus.CLOSED), held_on__lte=F("due_on")
-                ),
-            ),
+            on_time=Count("id", filter=HELD_ON_TIME),
         )
         .order_by()
     )
@@ -169,8 +164,8 @@ def _month_figures(
     interactions = (
         Interaction.objects.filter(
             scope,
-            occurred_at__gte=_midnight(first),
-            occurred_at__lt=_midnight(last + timedelta(days=1)),
+            occurred_at__gte=local_midnight(first),
+            occurred_at__lt=local_midnight(last + timedelta(days=1)),
         )
         .annotate(month=TruncMonth("occurred_at"))
         .values_list("partner_id", "month")
@@ -196,14 +191,8 @@ def _month_figures(
     for partner_id, period_text, cost in rebates:
         month = RebatePeriod.parse(period_text).end.replace(day=1)
         if first <= month <= last:
-            figures[partner_id][month].rebate_cost += _money(cost)
+            figures[partner_id][month].rebate_cost += exact(cost)
     return figures
-
-
-def _midnight(day: date) -> Any:
-    from channelhub.lib.periods import local_midnight
-
-    return local_midnight(day)
 
 
 def _as_date(value: Any) -> date:
@@ -289,6 +278,14 @@ def summary_rows(partner_scope: Q, line_scope: Q, today: date) -> Iterable[list[
         "terminated_on",
     )
     empty = _MonthFigures()
+    # Each period's months and its year-earlier months: the same for every partner.
+    months_of = {
+        period: (
+            month_starts(period.start, period.end),
+            month_starts(period.year_before.start, period.year_before.end),
+        )
+        for period in periods
+    }
     for pk, current_tier, owner_id, province, partner_type, started, terminated_on in partners:
         months = figures.get(pk, {})
         history = _TierHistory(current_tier, changes.get(pk, []), today)
@@ -296,18 +293,9 @@ def summary_rows(partner_scope: Q, line_scope: Q, today: date) -> Iterable[list[
         for period in periods:
             end = min(period.end, today)
             exists = started <= period.end and not spells.throughout(period.start, period.end)
-            in_period = [
-                months.get(month, empty) for month in month_starts(period.start, period.end)
-            ]
-            year_before = period.year_before
-            net_before = sum(
-                (
-                    months[m].net_sales
-                    for m in month_starts(year_before.start, year_before.end)
-                    if m in months
-                ),
-                ZERO,
-            )
+            own_months, months_before = months_of[period]
+            in_period = [months.get(month, empty) for month in own_months]
+            net_before = sum((months[m].net_sales for m in months_before if m in months), ZERO)
             net = sum((row.net_sales for row in in_period), ZERO)
             counts = [
                 sum(getattr(row, name) for row in in_period)

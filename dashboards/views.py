@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from channelhub.lib.tabular import write_csv, write_xlsx
+from channelhub.lib.tabular import download, write_csv, write_xlsx
 from partners.choices import PartnerType, Province, Tier
 from partners.filtersets import manager_choices
 from partners.views import StaffViewMixin
@@ -24,6 +24,7 @@ from partners.views import StaffViewMixin
 from . import tables
 from .figures import TIER_FIGURES, ManagerRow, partners_url, team_dashboard, tier_dashboard
 from .forms import DashboardSettingsForm
+from .models import DashboardSettings
 from .myday import my_day
 from .params import DashboardParams, read_params
 from .periods import KINDS, Period
@@ -69,17 +70,11 @@ TEAM_SORTS: dict[str, Callable[[TeamRow], Any]] = {
 }
 
 
-def download(request: HttpRequest, name: str, table: tables.Table) -> HttpResponse:
+def table_download(request: HttpRequest, name: str, table: tables.Table) -> HttpResponse:
     header, rows = table
     if request.GET.get("format") == "xlsx":
-        body = write_xlsx(name[:31], header, rows)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        extension = "xlsx"
-    else:
-        body, content_type, extension = write_csv(header, rows), "text/csv; charset=utf-8", "csv"
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    return response
+        return download(write_xlsx(name[:31], header, rows), f"{name}.xlsx")
+    return download(write_csv(header, rows), f"{name}.csv")
 
 
 def period_choices(params: DashboardParams) -> list[Period]:
@@ -93,9 +88,10 @@ def period_choices(params: DashboardParams) -> list[Period]:
     return choices
 
 
-def filter_context(request: HttpRequest, params: DashboardParams) -> dict[str, Any]:
+def filter_context(
+    request: HttpRequest, params: DashboardParams, settings: DashboardSettings
+) -> dict[str, Any]:
     today = timezone.localdate()
-    settings = current_settings()
     for message in params.errors.values():  # already worded for the reader
         messages.warning(request, message)
     return {
@@ -154,7 +150,7 @@ class TierDashboardView(StaffViewMixin, View):
             name = request.GET["download"]
             if name not in downloads:
                 raise Http404
-            return download(request, f"{name}-{params.period}", downloads[name]())
+            return table_download(request, f"{name}-{params.period}", downloads[name]())
         figure = request.GET.get("figure", "net_sales")
         figures = {name: (label, kind) for name, label, kind, _segment in TIER_FIGURES}
         if figure not in figures:
@@ -164,7 +160,7 @@ class TierDashboardView(StaffViewMixin, View):
         tier_labels = dict(Tier.choices)
         province_labels = dict(Province.choices)
         context = {
-            **filter_context(request, params),
+            **filter_context(request, params, settings),
             "dashboard": dashboard,
             "rows": list(dashboard.cells()),
             "tier_labels": Tier.labels,
@@ -217,6 +213,7 @@ class TeamDashboardView(StaffViewMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         params = read_params(request.GET, today=timezone.localdate())
+        settings = current_settings()
         managers = team_dashboard(params.period, params.filters)
         people = get_user_model().objects.in_bulk(
             [row.owner_id for row in managers if row.owner_id]
@@ -239,9 +236,9 @@ class TeamDashboardView(StaffViewMixin, View):
             if request.GET["download"] != "team":
                 raise Http404
             table = tables.team([(row.name, row.row) for row in rows])
-            return download(request, f"team-{params.period}", table)
+            return table_download(request, f"team-{params.period}", table)
         context = {
-            **filter_context(request, params),
+            **filter_context(request, params, settings),
             "rows": rows,
             "sort": sort,
             "sort_columns": [
@@ -274,11 +271,15 @@ class MyDayView(StaffViewMixin, View):
         day = my_day(request.user, today=timezone.localdate(), low_score=settings.low_score)
         if "download" in request.GET:
             if request.GET["download"] == "kpis":
-                return download(request, f"my-kpis-{day['quarter']}", tables.my_kpis(day["kpis"]))
+                return table_download(
+                    request, f"my-kpis-{day['quarter']}", tables.my_kpis(day["kpis"])
+                )
             if request.GET["download"] != "at-risk":
                 raise Http404
             labels = {key: str(label) for key, label in REASONS.items()}
-            return download(request, "partners-at-risk", tables.at_risk(day["at_risk"], labels))
+            return table_download(
+                request, "partners-at-risk", tables.at_risk(day["at_risk"], labels)
+            )
         kpis = day["kpis"]
         return render(
             request,

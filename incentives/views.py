@@ -20,7 +20,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from channelhub.lib.requests import acting_user
-from channelhub.lib.tabular import write_xlsx
+from channelhub.lib.tabular import download, write_xlsx
 from maintenance.views import VisibleObjectMixin
 from partners.choices import Tier
 from partners.views import StaffViewMixin
@@ -481,12 +481,7 @@ class StatementExportView(StaffViewMixin, View):
             ]  # fmt: skip
 
         content = write_xlsx(_("Rebate statements"), header, map(row, results.iterator(2000)))
-        response = HttpResponse(
-            content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="rebate-statements.xlsx"'
-        return response
+        return download(content, "rebate-statements.xlsx")
 
 
 def _number(value: Any) -> Decimal | None:

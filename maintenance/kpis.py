@@ -14,6 +14,9 @@ from channelhub.lib.money import percent as percent_of
 from .choices import TaskStatus
 from .models import MaintenanceTask
 
+# A task done by its due date; cancelled tasks were never owed and are not counted at all.
+DONE_ON_TIME = Q(status=TaskStatus.DONE, completed_on__lte=F("due_on"))
+
 
 @dataclass(frozen=True)
 class Timeliness:
@@ -44,7 +47,7 @@ def timeliness_by_assignee(
         .values("assignee_id")
         .annotate(
             due=Count("id"),
-            on_time=Count("id", filter=Q(status=TaskStatus.DONE, completed_on__lte=F("due_on"))),
+            on_time=Count("id", filter=DONE_ON_TIME),
         )
         .order_by()
     )

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from channelhub.lib.requests import acting_user
+from channelhub.lib.tabular import download
 from maintenance.forms import people_who_see
 from maintenance.models import MaintenanceTask
 from reviews.summary import partner_reviews
@@ -451,13 +452,10 @@ class PartnerExportView(StaffViewMixin, View):
             raise Http404
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         if file_format == "csv":
-            body, content_type = exporting.partners_csv(filterset.qs), "text/csv; charset=utf-8"
+            body = exporting.partners_csv(filterset.qs)
         else:
             body = exporting.partners_xlsx(filterset.qs)
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="partners-{stamp}.{file_format}"'
-        return response
+        return download(body, f"partners-{stamp}.{file_format}")
 
 
 class PartnerImportView(StaffViewMixin, FormView):
@@ -522,9 +520,4 @@ class ImportTemplateView(StaffViewMixin, View):
     permission_required = "partners.import_partner"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        body = exporting.import_template_xlsx()
-        response = HttpResponse(
-            body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = 'attachment; filename="partner-import-template.xlsx"'
-        return response
+        return download(exporting.import_template_xlsx(), "partner-import-template.xlsx")

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import DecimalField, QuerySet, Sum
 from django.db.models.functions import TruncQuarter
 
-from channelhub.lib.money import quantize
+from channelhub.lib.money import exact, quantize
 from channelhub.lib.periods import Quarter
 from partners.models import Partner
 
@@ -24,7 +24,6 @@ from .querysets import signed
 
 QUARTERS_SHOWN = 8
 PERCENT = Decimal("0.1")
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -182,13 +181,6 @@ def _rows(sql: str, params: Sequence[Any]) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _money(value: object) -> Decimal:
-    """A sum as exact money: PostgreSQL returns Decimal, SQLite a float of the same cents."""
-    if isinstance(value, Decimal):
-        return value
-    return quantize(Decimal(str(value)), CENT)
-
-
 def _net_by_day_and_category(
     partner_id: int, start: date, end: date
 ) -> list[tuple[date, int, Decimal]]:
@@ -200,7 +192,7 @@ def _net_by_day_and_category(
         GROUP BY date, category_id
     """  # noqa: S608 (the table name comes from the model; values are parameters)
     rows = _rows(sql, [DocType.CREDIT_NOTE, partner_id, start, end])
-    return [(day, category_id, _money(amount)) for day, category_id, amount in rows]
+    return [(day, category_id, exact(amount)) for day, category_id, amount in rows]
 
 
 def _quarter_targets(
@@ -211,7 +203,7 @@ def _quarter_targets(
         WHERE partner_id = %s AND category_id IS NULL AND year BETWEEN %s AND %s
     """  # noqa: S608
     rows = _rows(sql, [partner_id, first_year, last_year])
-    return {year: tuple(_money(amount) for amount in quarters) for year, *quarters in rows}
+    return {year: tuple(exact(amount) for amount in quarters) for year, *quarters in rows}
 
 
 def _category_names(ids: list[int]) -> dict[int, str]:

@@ -21,7 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from channelhub.lib.requests import acting_user
-from channelhub.lib.tabular import write_xlsx
+from channelhub.lib.tabular import download, write_xlsx
 from partners.views import StaffViewMixin
 
 from . import imports, services
@@ -35,14 +35,6 @@ from .forms import (
 )
 from .importing import COLUMNS as SALES_COLUMNS
 from .models import Category, Product, SalesImport, SalesTarget
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(body: bytes, file_name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
 
 
 class SalesStaffMixin(StaffViewMixin):
@@ -303,7 +295,7 @@ class SalesImportTemplateView(SalesStaffMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         header = [str(label) for label in SALES_COLUMNS.values()]
-        return xlsx_response(write_xlsx(_("Sales lines"), header, []), "sales-lines.xlsx")
+        return download(write_xlsx(_("Sales lines"), header, []), "sales-lines.xlsx")
 
 
 # --- Targets ----------------------------------------------------------------------------
@@ -414,4 +406,4 @@ class TargetTemplateView(SalesStaffMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         header = [str(label) for label in imports.TARGET_COLUMNS.values()]
-        return xlsx_response(write_xlsx(_("Targets"), header, []), "targets.xlsx")
+        return download(write_xlsx(_("Targets"), header, []), "targets.xlsx")

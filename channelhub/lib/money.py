@@ -11,6 +11,14 @@ def quantize(value: Decimal, exponent: Decimal = CENT) -> Decimal:
     return value.quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+def exact(value: object) -> Decimal:
+    """A sum read from the database as exact money: PostgreSQL returns a Decimal, SQLite a
+    float of the same cents (None, an empty sum, is 0)."""
+    if isinstance(value, Decimal):
+        return value
+    return quantize(Decimal(str(value or 0)))
+
+
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     """part / whole in %, half-up to 0.1; None (shown "—") when the whole is 0."""
     return quantize(Decimal(part) * 100 / Decimal(whole), TENTH) if whole else None

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -178,6 +179,19 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download(body: bytes, file_name: str) -> HttpResponse:
+    """A file the browser saves (.csv or .xlsx, by the name's extension)."""
+    response = HttpResponse(body, content_type=CONTENT_TYPES[file_name.rsplit(".", 1)[-1]])
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
 
 
 def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

@@ -9,28 +9,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from channelhub.lib.money import TENTH, quantize
-from incentives.api.serializers import Money
+from channelhub.api.fields import Money, Percent
 from partners.choices import PartnerType, Province, Tier
 
 from ..figures import TIER_FIGURES, Figures, Filters, ManagerRow, TierDashboard, partners_url
 from ..periods import Period
-
-
-class Percent(serializers.DecimalField):
-    """A read-only percentage (or ratio) to 0.1, half-up; null when undefined. No cap on its
-    digits: growth over a tiny year-earlier figure may be very large."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 20)
-        kwargs.setdefault("decimal_places", 1)
-        kwargs.setdefault("coerce_to_string", True)
-        kwargs.setdefault("allow_null", True)
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def quantize(self, value: Decimal) -> Decimal:
-        return quantize(value, TENTH)
 
 
 class DashboardFiltersSerializer(serializers.Serializer):

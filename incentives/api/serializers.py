@@ -3,7 +3,6 @@ half-up (`channelhub.lib.money`); what the server sets is read-only."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,7 +11,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from channelhub.lib import money
+from channelhub.api.fields import Money
 from partners.choices import Tier
 from tiers.choices import RunStatus
 
@@ -26,21 +25,6 @@ from ..models import (
     SettlementLine,
 )
 from ..periods import RebatePeriod
-
-
-class Money(serializers.DecimalField):
-    """A read-only amount: "1234.50" (2 decimals, half-up)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 16)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("coerce_to_string", True)
-        kwargs.setdefault("rounding", ROUND_HALF_UP)
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def quantize(self, value: Decimal) -> Decimal:
-        return money.quantize(value)
 
 
 class NamedChoiceField(serializers.ChoiceField):

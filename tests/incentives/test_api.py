@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from channelhub.api.fields import Money
 from incentives import services
-from incentives.api.serializers import Money
 from incentives.choices import ProgramStatus
 from incentives.models import (
     Payout,
