@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from channelhub.lib.fields import JSONTextField
 from partners.querysets import PartnerRowQuerySet
 from tiers.choices import RunStatus
 
@@ -223,7 +224,8 @@ class RebateResult(models.Model):
     A lean table — the run writes hundreds of thousands with COPY, and a foreign-key check
     per row costs more than computing the row: its two references are written by the run
     alone, from rows it has just written or read, and the statement's are dropped with it
-    (`runs._drop_drafts`); what guards an approved statement's results is the trigger."""
+    (`runs._drop_drafts`); what guards an approved statement's results is the trigger. The
+    explanation is JSON kept as text (`JSONTextField`): it is only ever read whole."""
 
     statement = models.ForeignKey(
         RebateStatement, on_delete=models.DO_NOTHING, related_name="results",
@@ -236,7 +238,7 @@ class RebateResult(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=20)
     lines = models.PositiveIntegerField(_("lines"), default=0)
-    explanation = models.JSONField(_("explanation"))
+    explanation = JSONTextField(_("explanation"))
 
     class Meta:
         verbose_name = _("rebate result")
