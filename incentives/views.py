@@ -52,9 +52,13 @@ class ProgramListView(StaffViewMixin, TemplateView):
     template_name = "incentives/program_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        programs = RebateProgram.objects.annotate(
-            rule_count=Count("rules", filter=Q(rules__is_current=True))
-        ).select_related("approved_by")
+        programs = (
+            RebateProgram.objects.annotate(
+                rule_count=Count("rules", filter=Q(rules__is_current=True))
+            )
+            .select_related("approved_by")
+            .order_by("-period_start", "name", "pk")  # a GROUP BY leaves Meta.ordering out
+        )
         return {
             **super().get_context_data(**kwargs),
             "page": Paginator(programs, PAGE_SIZE).get_page(self.request.GET.get("page")),
