@@ -8,9 +8,11 @@ and the arithmetic runs in `Decimal` with one half-up rounding at the end (step 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -69,17 +71,14 @@ class Result:
         }  # fmt: skip
 
 
-@dataclass(slots=True)
-class Bucket:
-    """A partner's lines of one category class (categories that every evaluated rule treats
-    alike) and one time segment (days between two window boundaries), signed and summed."""
-
-    kind: int
-    start: date
-    end: date
-    amount: Decimal
-    quantity: Decimal
-    count: int
+# A partner's lines of one (category class, time segment) combination — categories that
+# every evaluated rule treats alike, days between two window boundaries — signed and
+# summed: (amount, quantity, line count). A partner's cells are keyed by the combination's
+# index in `Plan.combinations`; combinations without lines are left out.
+Cell = tuple[Decimal, Decimal, int]
+Cells = dict[int, Cell]
+Sums = dict[frozenset[int], Cell]  # a partner's cells added up, by the set of cells
+NO_CELLS: Cells = {}
 
 
 def window(rule: Rule, period: RebatePeriod) -> tuple[date, date] | None:
@@ -128,24 +127,20 @@ class Plan:
     accepted: dict[str, frozenset[int]]  # rule code → classes it accepts
     last_line: int | None = None  # count no sales line added after this one
     contexts: dict[str, RuleContext] = field(default_factory=dict)
-    _segments: list[tuple[date, date]] = field(default_factory=list, repr=False)
-    _combinations: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def last_day(self, w: tuple[date, date]) -> date:
         return min(w[1], self.as_of) if self.as_of else w[1]
 
-    @property
+    @cached_property
     def combinations(self) -> list[tuple[int, int]]:
         """(category class, segment) pairs a partner's lines are summed by: every class
-        with every segment inside a span (the others hold no line)."""
-        if not self._combinations:
-            self._combinations = [
-                (kind, index)
-                for kind in range(len(self.classes))
-                for index, (start, _end) in enumerate(self.segments)
-                if index and self._read(kind, start)
-            ]  # fmt: skip
-        return self._combinations
+        with every segment some rule reads (the others hold no line it needs)."""
+        return [
+            (kind, index)
+            for kind in range(len(self.classes))
+            for index, (start, _end) in enumerate(self.segments)
+            if index and self._read(kind, start)
+        ]  # fmt: skip
 
     def _read(self, kind: int, day: date) -> bool:
         """Whether some rule reads the lines of this class on this day (its window up to
@@ -161,58 +156,78 @@ class Plan:
                     return True
         return False
 
-    @property
+    @cached_property
     def wide(self) -> bool:
         """One row per partner with a column per (class, segment) sum, unless that makes
         too many columns (then a row per partner, class and segment)."""
         return len(self.combinations) * (3 if self.needs_quantity else 2) <= WIDE_COLUMNS
 
-    @property
+    @cached_property
     def needs_quantity(self) -> bool:
         """Whether any rule reads net quantities (the statement can skip summing them)."""
         return any(rule.measure == "quantity" or rule.kind == "per_unit"
                    for rule, _w in self.evaluated)  # fmt: skip
 
-    @property
+    @cached_property
     def segments(self) -> list[tuple[date, date]]:
-        """The days of each segment, by its index in `bucket_query`'s rows."""
-        if not self._segments:
-            cuts = self.cuts
-            self._segments = [(cuts[0], cuts[0])] + [
-                (cuts[index - 1], cuts[index] - ONE_DAY) for index in range(1, len(cuts))
-            ]
-        return self._segments
+        """The days of each segment, by its index in `cell_query`'s rows."""
+        cuts = self.cuts
+        return [(cuts[0], cuts[0])] + [
+            (cuts[index - 1], cuts[index] - ONE_DAY) for index in range(1, len(cuts))
+        ]
+
+    @cached_property
+    def index_of(self) -> dict[tuple[int, int], int]:
+        """Each (class, segment) pair's index in `combinations`."""
+        return {pair: index for index, pair in enumerate(self.combinations)}
+
+    def _cells_between(self, accepted: frozenset[int], first: date, last: date) -> frozenset[int]:
+        """The combinations of an accepted class whose days lie between first and last."""
+        return frozenset(
+            index for index, (kind, segment) in enumerate(self.combinations)
+            if kind in accepted and first <= self.segments[segment][0]
+            and self.segments[segment][1] <= last
+        )  # fmt: skip
 
     def context(self, rule: Rule, w: tuple[date, date]) -> RuleContext:
         """What every partner's computation of `rule` shares, worked out once."""
         found = self.contexts.get(rule.code)
         if found is None:
-            found = self.contexts[rule.code] = RuleContext.of(rule, w, self.last_day(w))
+            accepted, last = self.accepted[rule.code], self.last_day(w)
+            prior = prior_window(w)
+            found = self.contexts[rule.code] = RuleContext.of(
+                rule, w, reads=self._cells_between(accepted, w[0], last),
+                prior_reads=self._cells_between(accepted, *prior)
+                if rule.kind == "growth" else frozenset(),
+            )  # fmt: skip
         return found
 
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """A rule's window, its prior window and its thresholds when nothing is pro-rated (the
-    common case: t' = quantize(t) for every partner who joined before the window)."""
+    """A rule's window, the cells it reads (its window up to the last day, and a growth
+    rule's prior window, in the classes it accepts), and its thresholds when nothing is
+    pro-rated (the common case: t' = quantize(t) for every partner who joined before the
+    window)."""
 
     start: date
     end: date
-    last: date  # the window's end, or the accrual's day
     days: int
-    prior_start: date
-    prior_end: date
+    reads: frozenset[int]
+    prior_reads: frozenset[int]
     tiers: tuple[tuple[Decimal, Decimal], ...]
     thresholds: tuple[str, ...]
     minimum: Decimal | None
 
     @classmethod
-    def of(cls, rule: Rule, w: tuple[date, date], last: date) -> RuleContext:
+    def of(
+        cls, rule: Rule, w: tuple[date, date], *, reads: frozenset[int],
+        prior_reads: frozenset[int],
+    ) -> RuleContext:  # fmt: skip
         tiers = tuple((quantize(threshold), rate) for threshold, rate in rule.tiers)
-        prior_start, prior_end = prior_window(w)
         return cls(
-            start=w[0], end=w[1], last=last, days=(w[1] - w[0]).days + 1,
-            prior_start=prior_start, prior_end=prior_end, tiers=tiers,
+            start=w[0], end=w[1], days=(w[1] - w[0]).days + 1, reads=reads,
+            prior_reads=prior_reads, tiers=tiers,
             thresholds=tuple(str(threshold) for threshold, _rate in tiers),
             minimum=None if rule.min_measure is None else quantize(rule.min_measure),
         )  # fmt: skip
@@ -270,9 +285,9 @@ def compute_planned(
     """The results of `partners` (their lines read here, in one statement)."""
     if not planned.evaluated:
         return []
-    buckets = _buckets(planned, partners)
+    cells = _cells(planned, partners)
     rows = list(partners.order_by("code").values(*PARTNER_FIELDS))
-    return compute_rows(planned, rows, buckets, multipliers=multipliers, targets=targets)
+    return compute_rows(planned, rows, cells, multipliers=multipliers, targets=targets)
 
 
 PARTNER_FIELDS = ("pk", "code", "tier", "cooperation_start_date")
@@ -281,29 +296,52 @@ PARTNER_FIELDS = ("pk", "code", "tier", "cooperation_start_date")
 def compute_rows(
     planned: Plan,
     partners: list[dict[str, Any]],
-    buckets: dict[int, list[Bucket]],
+    cells: dict[int, Cells],
     *,
     multipliers: dict[str, Decimal] | None = None,
     targets: dict[tuple[int, str], Decimal] | None = None,
 ) -> list[Result]:
-    """The results of `partners` (rows of PARTNER_FIELDS) from their summed lines."""
+    """The results of `partners` (rows of PARTNER_FIELDS) from their summed lines, in the
+    order of the plan's rules for each partner."""
+    return [
+        result
+        for results in each_partner(planned, partners, cells, multipliers=multipliers,
+                                    targets=targets)
+        for result in results
+    ]  # fmt: skip
+
+
+def each_partner(
+    planned: Plan,
+    partners: list[dict[str, Any]],
+    cells: dict[int, Cells],
+    *,
+    multipliers: dict[str, Decimal] | None = None,
+    targets: dict[tuple[int, str], Decimal] | None = None,
+) -> Iterator[list[Result]]:
+    """Each partner's results in turn, computed as they are asked for (a batch job writes
+    one partner's while the database stores the previous one's)."""
     if not planned.evaluated:
-        return []
+        return
     multipliers = {**DEFAULT_MULTIPLIERS, **(multipliers or {})}
     targets = targets or {}
-    results = []
-    ordered = sorted(planned.evaluated, key=lambda item: _group_order(item[0]))
+    order = sorted(range(len(planned.evaluated)),
+                   key=lambda index: _group_order(planned.evaluated[index][0]))  # fmt: skip
+    steps = [(index, planned.evaluated[index][0],
+              planned.context(*planned.evaluated[index])) for index in order]  # fmt: skip
+    grouped = any(rule.exclusive_group for rule, _w in planned.evaluated)
+    taken: dict[str, set[int]] = {}
+    takers: dict[str, list[str]] = {}
     for partner in partners:
-        taken: dict[str, set[int]] = defaultdict(set)  # per exclusive group: buckets taken
-        takers: dict[str, list[str]] = defaultdict(list)
-        by_rule = {}
-        for rule, w in ordered:
-            by_rule[rule.code] = _one(
-                rule, w, planned, partner, buckets.get(partner["pk"], []), taken, takers,
-                multipliers, targets,
-            )  # fmt: skip
-        results += [by_rule[rule.code] for rule, _w in planned.evaluated]
-    return results
+        mine = cells.get(partner["pk"], NO_CELLS)
+        if grouped:  # per exclusive group: the cells taken, by which rules
+            taken, takers = defaultdict(set), defaultdict(list)
+        results: list[Any] = [None] * len(steps)
+        sums: Sums = {}
+        for index, rule, context in steps:
+            results[index] = _one(rule, context, partner, mine, sums, taken, takers,
+                                  multipliers, targets)  # fmt: skip
+        yield results
 
 
 def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
@@ -311,13 +349,13 @@ def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
     return (rule.exclusive_group == "", rule.exclusive_group, -rule.priority, rule.order)
 
 
-def bucket_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> QuerySet[Any]:
+def cell_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> QuerySet[Any]:
     """One grouped statement over the lines of every span, in partner order: a row per
     partner with, for each category class and time segment a rule reads, the signed
     amount, the signed quantity (when a rule reads it) and the line count — or, when that
-    is too wide, a row per partner, class and segment (`long_bucket_query`)."""
+    is too wide, a row per partner, class and segment (`long_cell_query`)."""
     if not planned.wide:
-        return long_bucket_query(planned, partners)
+        return long_cell_query(planned, partners)
     credit = Q(doc_type=DocType.CREDIT_NOTE)
     amount = Case(When(credit, then=-F("net_amount")), default=F("net_amount"))
     quantity = Case(When(credit, then=-F("quantity")), default=F("quantity"))
@@ -346,7 +384,7 @@ def _in_spans(planned: Plan, partners: QuerySet[Partner] | None) -> Q:
     return in_spans
 
 
-def long_bucket_query(planned: Plan, partners: QuerySet[Partner] | None) -> QuerySet[Any]:
+def long_cell_query(planned: Plan, partners: QuerySet[Partner] | None) -> QuerySet[Any]:
     """Rows (partner, class, segment, amount, quantity, count), in partner order."""
     cuts = planned.cuts
     segment = Case(*[When(date__lt=cut, then=Value(index)) for index, cut in enumerate(cuts)],
@@ -378,47 +416,61 @@ def _in_class(planned: Plan, kind: int) -> Q:
     return ~Q(category_id__in=others) if others else Q()
 
 
-def buckets_of(planned: Plan, row: tuple[Any, ...]) -> list[Bucket]:
-    """A row of `bucket_query` as the partner's buckets (combinations without lines left
-    out)."""
-    exact = connection.vendor == "postgresql"
+def cells_of(planned: Plan, row: tuple[Any, ...], *, exact: bool = True) -> Cells:
+    """A row of `cell_query` as the partner's cells (combinations without lines left out).
+    `exact`: PostgreSQL's sums are Decimals; SQLite sums decimals as floats (the ORM may pass
+    them as Decimal), which are brought back to cents and thousandths."""
     if not planned.wide:  # (partner, class, segment, amount, quantity, count)
         _partner, kind, segment, amount, quantity, count = row
+        index = planned.index_of.get((kind, segment))
+        if index is None:  # days no rule reads (after an accrual's day)
+            return {}
         if not exact:
             amount = quantize(Decimal(str(amount)))
             quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
-        start, end = planned.segments[segment]
-        return [Bucket(kind, start, end, amount, quantity, count)]
-    found = []
+        return {index: (amount, quantity, count)}
+    found = {}
     width = 3 if planned.needs_quantity else 2
-    for index, (kind, segment) in enumerate(planned.combinations):
-        values = row[1 + width * index : 1 + width * (index + 1)]
-        if not values[-1]:  # no line
-            continue
-        amount, quantity, count = values if width == 3 else (values[0], ZERO, values[1])
-        if not exact:  # SQLite sums decimals as floats (the ORM may pass them as Decimal)
-            amount = quantize(Decimal(str(amount)))
-            quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
-        start, end = planned.segments[segment]
-        found.append(Bucket(kind, start, end, amount, quantity, count))
+    position = 1
+    for index in range(len(planned.combinations)):
+        count = row[position + width - 1]
+        if count:  # lines in it
+            amount = row[position]
+            quantity = row[position + 1] if width == 3 else ZERO
+            if not exact:
+                amount = quantize(Decimal(str(amount)))
+                quantity = Decimal(str(quantity)).quantize(THOUSANDTH)
+            found[index] = (amount, quantity, count)
+        position += width
     return found
 
 
-def _buckets(planned: Plan, partners: QuerySet[Partner]) -> dict[int, list[Bucket]]:
-    found: dict[int, list[Bucket]] = defaultdict(list)
-    for row in bucket_query(planned, partners).iterator(chunk_size=20_000):
-        found[row[0]] += buckets_of(planned, row)
+def _cells(planned: Plan, partners: QuerySet[Partner]) -> dict[int, Cells]:
+    found: dict[int, Cells] = defaultdict(dict)
+    exact = connection.vendor == "postgresql"
+    for row in cell_query(planned, partners).iterator(chunk_size=20_000):
+        found[row[0]].update(cells_of(planned, row, exact=exact))
     return found
 
 
-def _sums(buckets: list[Bucket]) -> tuple[Decimal, Decimal, int]:
+def _sums(cells: Cells, indexes: Any) -> Cell:
+    """The cells' amount, quantity and line count added up."""
     amount = quantity = ZERO
     count = 0
-    for bucket in buckets:
-        amount += bucket.amount
-        quantity += bucket.quantity
-        count += bucket.count
+    for index in indexes:
+        cell = cells[index]
+        amount += cell[0]
+        quantity += cell[1]
+        count += cell[2]
     return amount, quantity, count
+
+
+def _summed(cells: Cells, reads: frozenset[int], sums: Sums) -> Cell:
+    """The sums of a partner's cells that `reads` holds, added up once per partner."""
+    found = sums.get(reads)
+    if found is None:
+        found = sums[reads] = _sums(cells, [index for index in cells if index in reads])
+    return found
 
 
 def _scaled(value: Decimal, active: int, days: int) -> Decimal:
@@ -427,41 +479,31 @@ def _scaled(value: Decimal, active: int, days: int) -> Decimal:
 
 
 def _one(
-    rule: Rule, w: tuple[date, date], planned: Plan, partner: dict[str, Any],
-    buckets: list[Bucket], taken: dict[str, set[int]], takers: dict[str, list[str]],
+    rule: Rule, context: RuleContext, partner: dict[str, Any], cells: Cells, sums: Sums,
+    taken: dict[str, set[int]], takers: dict[str, list[str]],
     multipliers: dict[str, Decimal], targets: dict[tuple[int, str], Decimal],
 ) -> Result:  # fmt: skip
     result = Result(rule.code, partner["pk"], partner["code"])
     joined: date = partner["cooperation_start_date"]
-    context = planned.context(rule, w)
     # 1. Eligibility
     if rule.eligible_tiers and partner["tier"] not in rule.eligible_tiers:
         result.reason = "tier_not_eligible"
         return result
-    if joined > w[1]:
+    if joined > context.end:
         result.reason = "not_active"
         return result
     # 2. Lines: inside W (up to as_of), through the filters, not taken by the group
-    start, last = w[0], context.last
-    accepted = planned.accepted[rule.code]
+    reads = context.reads
     if rule.exclusive_group:
         gone = taken[rule.exclusive_group]
-        indexed = [
-            (index, bucket) for index, bucket in enumerate(buckets)
-            if start <= bucket.start and bucket.end <= last and bucket.kind in accepted
-            and index not in gone
-        ]  # fmt: skip
+        mine = [index for index in cells if index in reads and index not in gone]
         # it passed step 1: it takes its lines, even if it pays 0
         result.taken_by = tuple(takers[rule.exclusive_group])
         takers[rule.exclusive_group].append(rule.code)
-        gone.update(index for index, _bucket in indexed)
-        mine = [bucket for _index, bucket in indexed]
-    else:
-        mine = [
-            bucket for bucket in buckets
-            if start <= bucket.start and bucket.end <= last and bucket.kind in accepted
-        ]  # fmt: skip
-    net_amount, net_quantity, result.lines = _sums(mine)
+        gone.update(mine)
+        net_amount, net_quantity, result.lines = _sums(cells, mine)
+    else:  # rules without a group that read the same cells share their sums
+        net_amount, net_quantity, result.lines = _summed(cells, reads, sums)
     # 3.
     measure = net_amount if rule.measure == "amount" else net_quantity
     result.measure, result.base = measure, net_amount
@@ -471,8 +513,8 @@ def _one(
         return result
     # 5. Pro-rating (thresholds, minimum, targets only)
     days = active = context.days
-    if rule.prorate_new_partners and joined > w[0]:
-        active = (w[1] - joined).days + 1
+    if rule.prorate_new_partners and joined > context.start:
+        active = (context.end - joined).days + 1
         result.factor = Decimal(active) / Decimal(days)
     # 6. Gate
     if rule.min_measure is not None:
@@ -481,8 +523,8 @@ def _one(
             result.reason = "below_minimum"
             return result
     # 7. Raw amount
-    raw = _raw(rule, result, measure, net_amount, net_quantity, active, days, context, buckets,
-               accepted, partner, targets)  # fmt: skip
+    raw = _raw(rule, result, measure, net_amount, net_quantity, active, days, context, cells,
+               sums, partner, targets)  # fmt: skip
     if raw is None:
         return result
     result.raw = raw
@@ -498,8 +540,8 @@ def _one(
 
 def _raw(
     rule: Rule, result: Result, measure: Decimal, base: Decimal, quantity: Decimal,
-    active: int, days: int, context: RuleContext, buckets: list[Bucket],
-    accepted: frozenset[int], partner: dict[str, Any], targets: dict[tuple[int, str], Decimal],
+    active: int, days: int, context: RuleContext, cells: Cells, sums: Sums,
+    partner: dict[str, Any], targets: dict[tuple[int, str], Decimal],
 ) -> Decimal | None:  # fmt: skip
     """Step 7; None when the result is 0 with a reason already set."""
     if rule.kind == "flat":
@@ -514,11 +556,13 @@ def _raw(
         else:
             scaled = tuple((_scaled(t, active, days), rate) for t, rate in rule.tiers)
             result.thresholds = tuple(str(threshold) for threshold, _rate in scaled)
-        reached = [index for index, (threshold, _rate) in enumerate(scaled) if threshold <= measure]
-        if not reached:
+        for threshold, rate in reversed(scaled):  # the highest tier reached
+            if threshold <= measure:
+                result.rate_percent = rate
+                break
+        else:
             result.reason = "below_first_tier"
             return None
-        result.rate_percent = scaled[reached[-1]][1]
         if rule.tier_mode == "retroactive":
             return base * result.rate_percent / HUNDRED
         total = ZERO
@@ -528,27 +572,27 @@ def _raw(
             total += rate / HUNDRED * max(ZERO, band)
         return total
     if rule.kind == "growth":
-        prior_start, prior_end = context.prior_start, context.prior_end
-        prior_buckets = [b for b in buckets if prior_start <= b.start and b.end <= prior_end
-                         and b.kind in accepted]  # fmt: skip
-        prior_amount, prior_quantity, _count = _sums(prior_buckets)
+        prior_amount, prior_quantity, _count = _summed(cells, context.prior_reads, sums)
         prior = prior_amount if rule.measure == "amount" else prior_quantity
         result.prior = prior
         if prior <= 0:
             if rule.zero_base_policy == "no_rebate":
                 result.reason = "no_base"
                 return None
-            prior = ZERO
-            reached = [i for i, (growth, _r) in enumerate(rule.growth_tiers) if growth <= HUNDRED]
+            prior, gain = ZERO, HUNDRED  # growth counts as 100 %
+            for growth, rate in reversed(rule.growth_tiers):
+                if growth <= gain:
+                    result.rate_percent = rate
+                    break
         else:
-            reached = [
-                index for index, (growth, _rate) in enumerate(rule.growth_tiers)
-                if (measure - prior) * HUNDRED >= growth * prior
-            ]  # fmt: skip
-        if not reached:
+            gain = (measure - prior) * HUNDRED  # growth % ≥ g ⇔ gain ≥ g × prior, no division
+            for growth, rate in reversed(rule.growth_tiers):
+                if gain >= growth * prior:
+                    result.rate_percent = rate
+                    break
+        if result.rate_percent is None:
             result.reason = "below_first_tier"
             return None
-        result.rate_percent = rule.growth_tiers[reached[-1]][1]
         payout = base if rule.growth_payout_base == "current_total" else max(ZERO, measure - prior)
         return payout * result.rate_percent / HUNDRED
     # target
@@ -556,17 +600,15 @@ def _raw(
     if target is None:
         result.reason = "no_base"
         return None
-    scaled_target = _scaled(target, active, days)
+    scaled_target = quantize(target) if active == days else _scaled(target, active, days)
     result.thresholds = (str(scaled_target),)
-    reached = [
-        index for index, (achievement, _rate) in enumerate(rule.achievement_tiers)
-        if measure * HUNDRED >= achievement * scaled_target
-    ]  # fmt: skip
-    if not reached:
-        result.reason = "below_first_tier"
-        return None
-    result.rate_percent = rule.achievement_tiers[reached[-1]][1]
-    return base * result.rate_percent / HUNDRED
+    achieved = measure * HUNDRED  # achievement % ≥ a ⇔ measure × 100 ≥ a × target
+    for achievement, rate in reversed(rule.achievement_tiers):
+        if achieved >= achievement * scaled_target:
+            result.rate_percent = rate
+            return base * rate / HUNDRED
+    result.reason = "below_first_tier"
+    return None
 
 
 def deltas(amounts: dict[Any, Decimal], settled: dict[Any, Decimal]) -> dict[Any, Decimal]:

@@ -8,14 +8,22 @@ import json
 from collections import defaultdict
 from collections.abc import Generator, Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from channelhub.lib.bulk import id_ranges, insert_values
+from channelhub.lib.bulk import (
+    copy_text,
+    gc_paused,
+    id_ranges,
+    insert_lines,
+    insert_values,
+    reserve_ids,
+)
 from channelhub.lib.money import quantize
 from partners.models import Partner
 from sales.models import SalesLine, SalesTarget
@@ -29,6 +37,7 @@ from .rules import Rule, parse_rule
 
 BATCH = 10_000  # partners per transaction (statements written, progress shown)
 FETCH = 20_000  # summed rows read from the stream at a time
+ZERO = Decimal(0)
 QUARTER_FIELDS = {1: "q1", 2: "q2", 3: "q3", 4: "q4"}
 
 
@@ -70,11 +79,14 @@ def targets_for(
         category = Q(category__isnull=True)
         if len(rule.categories) == 1:
             category = Q(category__code=rule.categories[0])
-        rows = SalesTarget.objects.filter(category, _of(partners), year=period.start.year)
-        for row in rows.values("partner_id", *fields):
-            amount = sum((row[name] for name in fields), Decimal(0)) / divisor
+        covered = sum((F(name) for name in fields[1:]), F(fields[0]))
+        rows = (
+            SalesTarget.objects.filter(category, _of(partners), year=period.start.year)
+            .annotate(covered=covered).values_list("partner_id", "covered")
+        )  # fmt: skip
+        for partner_id, amount in rows:
             if amount > 0:
-                found[row["partner_id"], rule.code] = amount
+                found[partner_id, rule.code] = amount if divisor == 1 else amount / divisor
     return found
 
 
@@ -121,25 +133,36 @@ def explanation(result: engine.Result, window: str) -> str:
     return text + "}"
 
 
+@dataclass
+class Batch:
+    """A batch of partners (ids from low to high): the ids of those computed, and their
+    results partner by partner, computed as they are read."""
+
+    low: int
+    high: int
+    partner_ids: list[int]
+    results: Iterator[list[engine.Result]]
+
+
 def computed_batches(
     planned: engine.Plan,
     partners: QuerySet[Partner],
     multipliers: dict[str, Decimal],
     bounds: dict[str, int | None] | None = None,
-) -> Iterator[tuple[int, int, list[engine.Result]]]:
-    """The results of `partners`, batch by batch of ids (low, high, results) between
-    `bounds` (default: their lowest and highest id): their lines summed by one statement,
-    read as a stream, the arithmetic per batch."""
+) -> Iterator[Batch]:
+    """The results of `partners`, batch by batch of ids between `bounds` (default: their
+    lowest and highest id): their lines summed by one statement, read as a stream, the
+    arithmetic as each batch's results are read."""
     rules = [rule for rule, _w in planned.evaluated]
     bounds = bounds or partners.aggregate(low=Min("id"), high=Max("id"))
     if bounds["low"] is None or bounds["high"] is None:
         return
-    with closing(_partner_buckets(planned)) as stream:
+    with closing(_partner_cells(planned)) as stream:
         waiting = next(stream, None)
         for low, high in id_ranges(bounds["low"], bounds["high"], BATCH):
-            buckets: dict[int, list[engine.Bucket]] = {}
+            cells: dict[int, engine.Cells] = {}
             while waiting is not None and waiting[0] <= high:
-                buckets.setdefault(waiting[0], []).extend(waiting[1])  # long rows: several
+                cells.setdefault(waiting[0], {}).update(waiting[1])  # long rows: several
                 waiting = next(stream, None)
             batch = partners.filter(pk__gte=low, pk__lte=high)
             rows = list(batch.order_by("pk").values(*engine.PARTNER_FIELDS))
@@ -147,15 +170,12 @@ def computed_batches(
             # the index serves without evaluating the partners' filter again
             in_range = Q(partner_id__gte=low, partner_id__lte=high)
             targets = targets_for(rules, planned.period, in_range)
-            results = engine.compute_rows(
-                planned, rows, buckets, multipliers=multipliers, targets=targets
-            )
-            yield low, high, results
+            yield Batch(low, high, [row["pk"] for row in rows], engine.each_partner(
+                planned, rows, cells, multipliers=multipliers, targets=targets,
+            ))  # fmt: skip
 
 
-def _partner_buckets(
-    planned: engine.Plan,
-) -> Generator[tuple[int, list[engine.Bucket]], None, None]:
+def _partner_cells(planned: engine.Plan) -> Generator[tuple[int, engine.Cells], None, None]:
     """Every partner's summed lines, partner by partner in id order, from ONE statement over
     the period's lines (not one per batch: each would scan the whole period again). The
     rows stay in the driver's buffer (a few tens of MB, not Python objects) and become
@@ -163,7 +183,7 @@ def _partner_buckets(
     using parallel workers for it."""
     if not planned.evaluated:
         return
-    sql, params = engine.bucket_query(planned).query.sql_with_params()
+    sql, params = engine.cell_query(planned).query.sql_with_params()
     if connection.vendor == "postgresql":
         connection.ensure_connection()
         raw = connection.connection
@@ -174,19 +194,13 @@ def _partner_buckets(
                 cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
                 cursor.execute(sql, params)  # the rows are now in the driver's buffer
             while rows := cursor.fetchmany(FETCH):
-                yield from _by_partner(planned, rows)
+                for row in rows:
+                    yield row[0], engine.cells_of(planned, row)
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            yield from _by_partner(planned, cursor.fetchall())
-
-
-def _by_partner(
-    planned: engine.Plan, rows: list[tuple[Any, ...]]
-) -> Iterator[tuple[int, list[engine.Bucket]]]:
-    """Rows of `engine.bucket_query` (one per partner) as each partner's buckets."""
-    for row in rows:
-        yield row[0], engine.buckets_of(planned, row)
+            for row in cursor.fetchall():
+                yield row[0], engine.cells_of(planned, row, exact=False)
 
 
 def _drop_drafts(run: RebateRun) -> None:
@@ -242,49 +256,112 @@ def execute_run(run: RebateRun) -> RebateRun:
         _progress(run, total=partners.count())
     done, total_amount = 0, Decimal(0)
     if bounds["low"] is not None:
-        for low, high, results in computed_batches(planned, partners, multipliers, bounds):
-            with transaction.atomic():
-                ids = Q(partner_id__gte=low, partner_id__lte=high)
-                settled = settled_sums(run.program_id, run.period, ids)
-                done_now, amount = _store(run, results, settled, version_of, windows)
-                done += done_now
-                total_amount += amount
-                _progress(run, done=done)
+        with gc_paused():
+            done, total_amount = _store_batches(run, planned, partners, multipliers, bounds,
+                                                version_of, windows)  # fmt: skip
     _progress(run, status=RunStatus.DONE, done=done, amount=quantize(total_amount),
               finished_at=timezone.now())  # fmt: skip
     run.refresh_from_db()
     return run
 
 
+def _store_batches(
+    run: RebateRun, planned: engine.Plan, partners: QuerySet[Partner],
+    multipliers: dict[str, Decimal], bounds: dict[str, int | None],
+    version_of: dict[str, RebateRule], windows: dict[str, str],
+) -> tuple[int, Decimal]:  # fmt: skip
+    """Compute and store every batch, each in its transaction; returns how many statements
+    were written and their amount."""
+    done, total_amount = 0, Decimal(0)
+    for batch in computed_batches(planned, partners, multipliers, bounds):
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # The guard on new results reads them back as one table (about 10 MB a
+                    # batch): in memory, not spilled to a temporary file.
+                    cursor.execute("SET LOCAL work_mem = '64MB'")
+            ids = Q(partner_id__gte=batch.low, partner_id__lte=batch.high)
+            settled = settled_sums(run.program_id, run.period, ids)
+            done_now, amount = _store(run, batch, settled, version_of, windows)
+            done += done_now
+            total_amount += amount
+            _progress(run, done=done)
+    return done, total_amount
+
+
+STATEMENT_COLUMNS = ["run_id", "program_id", "partner_id", "period", "kind", "status", "amount",
+                     "to_settle"]  # fmt: skip
+RESULT_COLUMNS = ["statement_id", "rule_id", "amount", "reason", "lines", "explanation"]
+
+
 def _store(
     run: RebateRun,
-    results: list[engine.Result],
+    batch: Batch,
     settled: dict[tuple[int, str], Decimal],
     version_of: dict[str, RebateRule],
     windows: dict[str, str],
 ) -> tuple[int, Decimal]:
-    by_partner: dict[int, list[engine.Result]] = defaultdict(list)
-    for result in results:
-        by_partner[result.partner_id].append(result)
+    """Write the batch's statements and results: a statement per partner with results, and
+    per partner something was settled for (whose statement claws back what is no longer
+    due). Returns how many statements, and their amount."""
     settled_by_partner: dict[int, Decimal] = defaultdict(Decimal)
     for (partner_id, _code), amount in settled.items():
         settled_by_partner[partner_id] += amount
-        by_partner.setdefault(partner_id, [])  # no result now: its statement claws back
-    partners = list(by_partner)
-    amounts = [sum((result.amount for result in by_partner[pk]), Decimal(0)) for pk in partners]
-    ids = insert_values(
-        RebateStatement,
-        ["run_id", "program_id", "partner_id", "period", "kind", "status", "amount", "to_settle"],
-        [(run.pk, run.program_id, pk, run.period, run.kind, StatementStatus.DRAFT, amount,
-          amount - settled_by_partner[pk]) for pk, amount in zip(partners, amounts, strict=True)],
-    )  # fmt: skip
     rule_ids = {code: version.pk for code, version in version_of.items()}
-    insert_values(
-        RebateResult,
-        ["statement_id", "rule_id", "amount", "reason", "lines", "explanation"],
-        [(statement_id, rule_ids[result.rule], result.amount, result.reason, result.lines,
-          explanation(result, windows[result.rule]))
-         for statement_id, pk in zip(ids, partners, strict=True) for result in by_partner[pk]],
-        with_ids=False,
-    )  # fmt: skip
-    return len(partners), sum(amounts, Decimal(0))
+    computed = set(batch.partner_ids)
+    only_settled = [pk for pk in settled_by_partner if pk not in computed]
+    amounts: dict[int, Decimal] = {}
+    if connection.vendor == "postgresql":
+        # The results go to the database as they are computed: it stores one partner's
+        # while the next is computed. Their statements' ids are drawn first.
+        candidates = batch.partner_ids + only_settled
+        statement_of = dict(zip(candidates, reserve_ids(RebateStatement, len(candidates)),
+                                strict=True))  # fmt: skip
+
+        def lines() -> Iterator[str]:
+            for results in batch.results:
+                partner_id = results[0].partner_id
+                statement_id, total = statement_of[partner_id], ZERO
+                for result in results:
+                    total += result.amount
+                    text = explanation(result, windows[result.rule])
+                    if "\\" in text:  # only a rule code of `taken_by` can bring one
+                        text = copy_text(text)
+                    yield (f"{statement_id}\t{rule_ids[result.rule]}\t{result.amount}\t"
+                           f"{result.reason}\t{result.lines}\t{text}")  # fmt: skip
+                amounts[partner_id] = total
+
+        insert_lines(RebateResult, RESULT_COLUMNS, lines())
+        for partner_id in settled_by_partner:  # without a result now: it claws back
+            amounts.setdefault(partner_id, ZERO)
+        same = "\t".join(map(copy_text, (str(run.pk), str(run.program_id))))
+        labels = "\t".join(map(copy_text, (run.period, run.kind, StatementStatus.DRAFT)))
+        insert_lines(RebateStatement, ["id", *STATEMENT_COLUMNS], (
+            f"{statement_of[pk]}\t{same}\t{pk}\t{labels}\t{amount}\t"
+            f"{amount - settled_by_partner[pk]}"
+            for pk, amount in amounts.items()
+        ))  # fmt: skip
+    else:
+        by_partner = {results[0].partner_id: results for results in batch.results}
+        for partner_id in settled_by_partner:
+            by_partner.setdefault(partner_id, [])
+        amounts = {pk: sum((result.amount for result in results), ZERO)
+                   for pk, results in by_partner.items()}  # fmt: skip
+        ids = insert_values(RebateStatement, STATEMENT_COLUMNS, [
+            _statement(run, pk, amount, settled_by_partner[pk]) for pk, amount in amounts.items()
+        ])  # fmt: skip
+        insert_values(RebateResult, RESULT_COLUMNS, [
+            (statement_id, rule_ids[result.rule], result.amount, result.reason, result.lines,
+             explanation(result, windows[result.rule]))
+            for statement_id, results in zip(ids, by_partner.values(), strict=True)
+            for result in results
+        ], with_ids=False)  # fmt: skip
+    return len(amounts), sum(amounts.values(), ZERO)
+
+
+def _statement(
+    run: RebateRun, partner_id: int, amount: Decimal, settled: Decimal
+) -> tuple[Any, ...]:
+    """A statement's values for STATEMENT_COLUMNS."""
+    return (run.pk, run.program_id, partner_id, run.period, run.kind, StatementStatus.DRAFT,
+            amount, amount - settled)  # fmt: skip

@@ -5,6 +5,7 @@ was last approved — per tier and per partner. Nothing is written."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -55,10 +56,11 @@ def comparison_for(program: RebateProgram, other: RebateProgram | None) -> list[
     return approved_versions(other)
 
 
-def _totals(results: list[engine.Result]) -> dict[int, Decimal]:
+def _totals(each_partner: Iterable[list[engine.Result]]) -> dict[int, Decimal]:
     sums: dict[int, Decimal] = defaultdict(Decimal)
-    for result in results:
-        sums[result.partner_id] += result.amount
+    for results in each_partner:
+        for result in results:
+            sums[result.partner_id] += result.amount
     return sums
 
 
@@ -89,10 +91,9 @@ def what_if(
     totals = dict.fromkeys(Tier.values, ZERO)
     compared_totals = dict.fromkeys(Tier.values, ZERO)
     fields = ("pk", "code", "legal_name", "tier")
-    for (low, high, new_results), (_low, _high, old_results) in zip(proposed, compared,
-                                                                      strict=True):  # fmt: skip
-        new, old = _totals(new_results), _totals(old_results)
-        for partner in partners.filter(pk__gte=low, pk__lte=high).values(*fields):
+    for batch, compared_batch in zip(proposed, compared, strict=True):
+        new, old = _totals(batch.results), _totals(compared_batch.results)
+        for partner in partners.filter(pk__gte=batch.low, pk__lte=batch.high).values(*fields):
             total, before = new.get(partner["pk"], ZERO), old.get(partner["pk"], ZERO)
             totals[partner["tier"]] += total
             compared_totals[partner["tier"]] += before

@@ -1,5 +1,5 @@
 """Invariants of the rebate arithmetic (rebates.md §3–4), over generated inputs: the
-engine's per-(rule, partner) step run on generated buckets of lines, and the real approval
+engine's per-(rule, partner) step run on generated cells of lines, and the real approval
 path on the database."""
 
 from collections import defaultdict
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from incentives import engine, services
-from incentives.engine import Bucket, Result
+from incentives.engine import Result
 from incentives.models import SettlementLine
 from incentives.periods import RebatePeriod
 from incentives.rules import parse_rule
@@ -22,16 +22,10 @@ Q1_PERIOD = RebatePeriod.parse("2025-Q1")
 PARTNER = {"pk": 1, "code": "P1", "tier": "regular", "cooperation_start_date": date(2023, 1, 1)}
 
 
-def a_plan():
-    """Every line in the one category class the rule accepts (a fresh plan per rule: a
-    plan caches what each rule's computations share)."""
-    return engine.Plan(period=None, as_of=None, evaluated=[], spans=[], cuts=[],
-                       classes=[[1]], accepted={"R": frozenset({0})})  # fmt: skip
-
-
 def bucket(day, credit, amount, quantity):
+    """A line of Q1 (every line in the one category class the rule accepts)."""
     sign = -1 if credit else 1
-    return Bucket(0, day, day, sign * amount, sign * quantity, 1)
+    return sign * amount, sign * quantity, 1
 
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2000000"), places=2)
@@ -72,8 +66,10 @@ def run(rule_fields, lines, *, tier="regular"):
         }
     )
     partner = {**PARTNER, "tier": tier}
+    cells = dict(enumerate(lines))  # a cell per line, every one inside the window
+    context = engine.RuleContext.of(rule, Q1, reads=frozenset(cells), prior_reads=frozenset())
     return engine._one(
-        rule, Q1, a_plan(), partner, lines, defaultdict(set), defaultdict(list),
+        rule, context, partner, cells, {}, defaultdict(set), defaultdict(list),
         engine.DEFAULT_MULTIPLIERS, {},
     )  # fmt: skip
 

@@ -166,6 +166,22 @@ def test_a_rule_settled_before_without_a_result_now_is_clawed_back(approved_prog
     assert run.status == "done"
 
 
+def test_a_partner_settled_before_is_clawed_back_when_no_rule_is_computed_now(
+    approved_program, partners, vp
+):
+    busy, _idle = partners
+    run_final(approved_program, vp)
+    services.approve_statements([statement_of(busy)], approved_by=vp)
+    paid = sum(SettlementLine.objects.filter(partner=busy).values_list("amount", flat=True))
+    assert paid > 0
+    run = services.start_run(approved_program, Q1, kind=RunKind.FINAL, started_by=vp)
+    RebateRun.objects.filter(pk=run.pk).update(rules=[])  # no rule evaluated for the period
+    services.run_rebates(run.pk)
+    draft = statement_of(busy, status=StatementStatus.DRAFT)
+    assert (draft.amount, draft.to_settle, draft.results.count()) == (0, -paid, 0)
+    assert not RebateStatement.objects.filter(run=run).exclude(partner=busy).exists()
+
+
 def test_only_a_sales_vp_approves_and_only_statements_of_finished_runs(
     approved_program, partners, vp, manager
 ):
@@ -393,3 +409,23 @@ def test_batches_and_the_stream_of_sums_give_what_the_engine_gives_at_once(
                              partners=runs.run_partners(Q1))  # fmt: skip
     assert stored == {(r.partner_id, r.rule): (r.amount, r.lines) for r in at_once}
     assert len(stored) == 14
+
+
+def test_an_explanation_with_any_rule_code_is_stored_as_written(vp, partner, category):
+    """Results go to the database as lines of COPY text: a rule code with a quote, a
+    backslash or a tab (in `taken_by`) comes back as it was."""
+    sell(partner, category, "1000.00")
+    odd = 'A"\\\tB'
+    validity = {"period_type": "quarter", "valid_from": "2025-01-01", "valid_to": "2025-12-31"}
+    program = services.create_program(name="Codes", period_start=date(2025, 1, 1),
+                                      period_end=date(2025, 12, 31), created_by=vp)  # fmt: skip
+    for code, priority in [(odd, 2), ("SECOND", 1)]:
+        services.save_rule(program, {"code": code, "kind": "flat", "rate_percent": "1",
+                                     "exclusive_group": "G", "priority": priority,
+                                     **validity}, saved_by=vp)  # fmt: skip
+    program = services.approve_program(program, approved_by=UserFactory(role="sales_vp"))
+    statement = run_final(program, vp).statements.get(partner=partner)
+    second = statement.results.get(rule__code="SECOND")
+    assert second.explanation["taken_by"] == [odd]
+    assert (second.amount, second.lines) == (Decimal(0), 0)  # the first rule took the line
+    assert statement.results.get(rule__code=odd).amount == Decimal("10.00")
