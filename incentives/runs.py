@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from channelhub.lib.bulk import (
     copy_text,
-    gc_paused,
     id_ranges,
     insert_lines,
     insert_values,
@@ -256,9 +255,8 @@ def execute_run(run: RebateRun) -> RebateRun:
         _progress(run, total=partners.count())
     done, total_amount = 0, Decimal(0)
     if bounds["low"] is not None:
-        with gc_paused():
-            done, total_amount = _store_batches(run, planned, partners, multipliers, bounds,
-                                                version_of, windows)  # fmt: skip
+        done, total_amount = _store_batches(run, planned, partners, multipliers, bounds,
+                                            version_of, windows)  # fmt: skip
     _progress(run, status=RunStatus.DONE, done=done, amount=quantize(total_amount),
               finished_at=timezone.now())  # fmt: skip
     run.refresh_from_db()

@@ -7,15 +7,15 @@ the embedded default) `bulk_create` does the job."""
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
+
+from .fields import JSONTextField
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -29,22 +29,6 @@ def id_ranges(low: int, high: int, size: int) -> Iterator[tuple[int, int]]:
         start += size
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cycle collector off for a batch job that makes millions of short-lived
-    objects with no reference cycles: each collection of the oldest generation walks every
-    object alive (the job's whole working set), which cost a rebate run over 100 000
-    partners a third of its arithmetic. Whatever cycles appear meanwhile are collected
-    when it is back on."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
@@ -55,6 +39,8 @@ def _db_value(field: models.Field, instance: models.Model, now: datetime) -> Any
     value = getattr(instance, field.attname)
     if isinstance(field, models.JSONField):
         return json.dumps(value, cls=field.encoder, ensure_ascii=False)  # COPY parses the text
+    if isinstance(field, JSONTextField):
+        return field.get_prep_value(value)
     return value
 
 
@@ -108,7 +94,7 @@ def insert_values(
         instances = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         for instance in instances:  # bulk_create would encode the JSON text again
             for field in model._meta.concrete_fields:
-                if isinstance(field, models.JSONField) and field.attname in columns:
+                if isinstance(field, models.JSONField | JSONTextField) and field.attname in columns:
                     setattr(instance, field.attname, json.loads(getattr(instance, field.attname)))
         return [instance.pk for instance in model._default_manager.bulk_create(instances)]
     by_attname = {field.attname: field.column for field in model._meta.concrete_fields}

@@ -12,24 +12,20 @@ class JSONTextField(models.TextField):
     """A JSON value kept as text, not `jsonb`: for write-heavy tables whose JSON is only
     read back whole, never queried inside. PostgreSQL parses every `jsonb` value it is
     given into its binary form; for the hundreds of thousands a batch job writes with COPY
-    that parsing costs the database more than the rest of the row. Reading gives the
-    Python value; writing takes a Python value, or a str taken as JSON already written."""
+    that parsing costs the database more than the rest of the row. Reads and writes the
+    Python value, as `JSONField` does (a str is a JSON string); no value is NULL, refused by
+    the column, not an empty text."""
+
+    empty_strings_allowed = False
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return None if value is None else json.loads(value)
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                return value
         return value
 
     def get_prep_value(self, value: Any) -> Any:
-        if value is None or isinstance(value, str):
-            return value
-        return json.dumps(value, ensure_ascii=False)
+        return None if value is None else json.dumps(value, ensure_ascii=False)
 
-    def value_to_string(self, obj: models.Model) -> str:
-        return self.get_prep_value(self.value_from_object(obj)) or ""
+    def value_to_string(self, obj: models.Model) -> Any:
+        return self.value_from_object(obj)

@@ -429,3 +429,17 @@ def test_an_explanation_with_any_rule_code_is_stored_as_written(vp, partner, cat
     assert second.explanation["taken_by"] == [odd]
     assert (second.amount, second.lines) == (Decimal(0), 0)  # the first rule took the line
     assert statement.results.get(rule__code=odd).amount == Decimal("10.00")
+
+
+def test_an_explanation_reads_back_the_python_value_written(approved_program, partners, vp):
+    """Kept as JSON text (not jsonb): any JSON value round-trips, a str as a JSON string,
+    and none at all is refused rather than stored as an empty text."""
+    from django.db import IntegrityError
+
+    result = run_final(approved_program, vp).statements.first().results.first()
+    for value in ({"rate_percent": "3"}, "just text", ["A", "B"]):
+        RebateResult.objects.filter(pk=result.pk).update(explanation=value)
+        assert RebateResult.objects.get(pk=result.pk).explanation == value
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RebateResult.objects.create(statement=result.statement, rule=result.rule, amount=0,
+                                    reason="ok")  # fmt: skip
