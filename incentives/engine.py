@@ -170,7 +170,7 @@ class Plan:
 
     @cached_property
     def segments(self) -> list[tuple[date, date]]:
-        """The days of each segment, by its index in `cell_query`'s rows."""
+        """The days of each segment, by its index in `cell_sql`'s rows."""
         cuts = self.cuts
         return [(cuts[0], cuts[0])] + [
             (cuts[index - 1], cuts[index] - ONE_DAY) for index in range(1, len(cuts))
@@ -349,28 +349,68 @@ def _group_order(rule: Rule) -> tuple[bool, str, int, int]:
     return (rule.exclusive_group == "", rule.exclusive_group, -rule.priority, rule.order)
 
 
-def cell_query(planned: Plan, partners: QuerySet[Partner] | None = None) -> QuerySet[Any]:
+def cell_sql(planned: Plan, partners: QuerySet[Partner] | None = None) -> tuple[str, list[Any]]:
     """One grouped statement over the lines of every span, in partner order: a row per
     partner with, for each category class and time segment a rule reads, the signed
     amount, the signed quantity (when a rule reads it) and the line count — or, when that
     is too wide, a row per partner, class and segment (`long_cell_query`)."""
     if not planned.wide:
-        return long_cell_query(planned, partners)
-    credit = Q(doc_type=DocType.CREDIT_NOTE)
-    amount = Case(When(credit, then=-F("net_amount")), default=F("net_amount"))
-    quantity = Case(When(credit, then=-F("quantity")), default=F("quantity"))
-    sums: dict[str, Any] = {}
-    for kind, segment in planned.combinations:
+        return long_cell_query(planned, partners).query.sql_with_params()  # type: ignore[return-value]
+    return _wide_sql(planned, partners)
+
+
+def _wide_sql(planned: Plan, partners: QuerySet[Partner] | None) -> tuple[str, list[Any]]:
+    """The row-per-partner statement, written out: a line's class is read once, from the
+    list of classes joined to the lines (a category the list leaves out is class 0), not
+    tested against each class's categories in every sum's filter (a third of the
+    statement's time at 100 000 partners)."""
+    qn = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return "l." + qn(SalesLine._meta.get_field(name).column)  # type: ignore[union-attr,arg-type]
+
+    params: list[Any] = []
+    listed = [(pk, kind) for kind, ids in enumerate(planned.classes) if kind for pk in ids]
+    classes = join = ""
+    kind = "0"
+    if listed:
+        classes = (
+            f"WITH classes (category_id, kind) AS (VALUES {', '.join(['(%s, %s)'] * len(listed))}) "
+        )
+        params += [value for pair in listed for value in pair]
+        join = f" LEFT JOIN classes k ON k.category_id = {column('category')}"
+        kind = "COALESCE(k.kind, 0)"
+    credit = f"{column('doc_type')} = '{DocType.CREDIT_NOTE}'"
+    amount = f"CASE WHEN {credit} THEN -{column('net_amount')} ELSE {column('net_amount')} END"
+    quantity = f"CASE WHEN {credit} THEN -{column('quantity')} ELSE {column('quantity')} END"
+    sums = []
+    for cell_kind, segment in planned.combinations:
         start, end = planned.segments[segment]
-        where = Q(date__gte=start, date__lte=end) & _in_class(planned, kind)
-        sums[f"a_{kind}_{segment}"] = Sum(amount, filter=where)
+        where = f"FILTER (WHERE {kind} = {cell_kind} AND {column('date')} BETWEEN %s AND %s)"
+        sums.append(f"SUM({amount}) {where}")
+        params += [start, end]
         if planned.needs_quantity:
-            sums[f"q_{kind}_{segment}"] = Sum(quantity, filter=where)
-        sums[f"n_{kind}_{segment}"] = Count("id", filter=where)
-    return (
-        SalesLine.objects.filter(_in_spans(planned, partners)).values("partner_id").annotate(**sums)
-        .order_by("partner_id").values_list("partner_id", *sums)
-    )  # fmt: skip
+            sums.append(f"SUM({quantity}) {where}")
+            params += [start, end]
+        sums.append(f"COUNT(*) {where}")
+        params += [start, end]
+    conditions = [" OR ".join([f"{column('date')} BETWEEN %s AND %s"] * len(planned.spans))]
+    params += [day for span in planned.spans for day in span]
+    if planned.last_line is not None:
+        conditions.append(f"{column('id')} <= %s")
+        params.append(planned.last_line)
+    if partners is not None:
+        chosen, chosen_params = partners.values("pk").query.sql_with_params()
+        conditions.append(f"{column('partner')} IN ({chosen})")
+        params += chosen_params
+    where = " AND ".join(f"({condition})" for condition in conditions)
+    partner = column("partner")
+    sql = (
+        f"{classes}SELECT {partner}, {', '.join(sums)} "  # noqa: S608 (names and constants)
+        f"FROM {qn(SalesLine._meta.db_table)} l{join} WHERE {where} "
+        f"GROUP BY {partner} ORDER BY {partner}"
+    )
+    return sql, params
 
 
 def _in_spans(planned: Plan, partners: QuerySet[Partner] | None) -> Q:
@@ -408,16 +448,8 @@ def long_cell_query(planned: Plan, partners: QuerySet[Partner] | None) -> QueryS
     )
 
 
-def _in_class(planned: Plan, kind: int) -> Q:
-    """Class 0 is every category the other classes leave (its list may be long)."""
-    if kind:
-        return Q(category_id__in=planned.classes[kind])
-    others = [pk for ids in planned.classes[1:] for pk in ids]
-    return ~Q(category_id__in=others) if others else Q()
-
-
 def cells_of(planned: Plan, row: tuple[Any, ...], *, exact: bool = True) -> Cells:
-    """A row of `cell_query` as the partner's cells (combinations without lines left out).
+    """A row of `cell_sql` as the partner's cells (combinations without lines left out).
     `exact`: PostgreSQL's sums are Decimals; SQLite sums decimals as floats (the ORM may pass
     them as Decimal), which are brought back to cents and thousandths."""
     if not planned.wide:  # (partner, class, segment, amount, quantity, count)
@@ -448,8 +480,12 @@ def cells_of(planned: Plan, row: tuple[Any, ...], *, exact: bool = True) -> Cell
 def _cells(planned: Plan, partners: QuerySet[Partner]) -> dict[int, Cells]:
     found: dict[int, Cells] = defaultdict(dict)
     exact = connection.vendor == "postgresql"
-    for row in cell_query(planned, partners).iterator(chunk_size=20_000):
-        found[row[0]].update(cells_of(planned, row, exact=exact))
+    sql, params = cell_sql(planned, partners)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(20_000):
+            for row in rows:
+                found[row[0]].update(cells_of(planned, row, exact=exact))
     return found
 
 
