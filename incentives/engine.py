@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 
@@ -400,13 +401,13 @@ def _wide_sql(planned: Plan, partners: QuerySet[Partner] | None) -> tuple[str, l
         conditions.append(f"{column('id')} <= %s")
         params.append(planned.last_line)
     if partners is not None:
-        chosen, chosen_params = partners.values("pk").query.sql_with_params()
+        chosen, chosen_params = partners.order_by().values("pk").query.sql_with_params()
         conditions.append(f"{column('partner')} IN ({chosen})")
         params += chosen_params
     where = " AND ".join(f"({condition})" for condition in conditions)
     partner = column("partner")
     sql = (
-        f"{classes}SELECT {partner}, {', '.join(sums)} "  # noqa: S608 (names and constants)
+        f"{classes}SELECT {', '.join([partner, *sums])} "  # noqa: S608 (names and constants)
         f"FROM {qn(SalesLine._meta.db_table)} l{join} WHERE {where} "
         f"GROUP BY {partner} ORDER BY {partner}"
     )
@@ -480,7 +481,10 @@ def cells_of(planned: Plan, row: tuple[Any, ...], *, exact: bool = True) -> Cell
 def _cells(planned: Plan, partners: QuerySet[Partner]) -> dict[int, Cells]:
     found: dict[int, Cells] = defaultdict(dict)
     exact = connection.vendor == "postgresql"
-    sql, params = cell_sql(planned, partners)
+    try:
+        sql, params = cell_sql(planned, partners)
+    except EmptyResultSet:  # no partner to compute
+        return found
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(20_000):

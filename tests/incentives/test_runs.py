@@ -443,3 +443,28 @@ def test_an_explanation_reads_back_the_python_value_written(approved_program, pa
     with pytest.raises(IntegrityError), transaction.atomic():
         RebateResult.objects.create(statement=result.statement, rule=result.rule, amount=0,
                                     reason="ok")  # fmt: skip
+
+
+def test_an_accrual_before_any_rule_is_valid_computes_nothing_due(vp, partner, category):
+    """No rule reads any day up to the accrual's: every result is 0, not an error."""
+    sell(partner, category, "1000.00", day=date(2025, 1, 5))
+    program = services.create_program(name="Later", period_start=date(2025, 1, 1),
+                                      period_end=date(2025, 12, 31), created_by=vp)  # fmt: skip
+    services.save_rule(program, {"code": "MARCH", "kind": "flat", "rate_percent": "1",
+                                 "period_type": "quarter", "valid_from": "2025-03-01",
+                                 "valid_to": "2025-12-31"}, saved_by=vp)  # fmt: skip
+    program = services.approve_program(program, approved_by=UserFactory(role="sales_vp"))
+    run = services.start_run(program, Q1, kind=RunKind.ACCRUAL, started_by=vp,
+                             as_of=date(2025, 2, 10))  # fmt: skip
+    result = services.run_rebates(run.pk).statements.get(partner=partner).results.get()
+    assert (result.amount, result.lines, result.reason) == (0, 0, "no_positive_sales")
+
+
+def test_the_engine_on_no_partners_gives_no_results(approved_program, partners):
+    from incentives import engine
+    from incentives.services import current_rules
+    from partners.models import Partner
+
+    rules = current_rules(approved_program)
+    assert engine.compute(rules, Q1, partners=Partner.objects.none()) == []
+    assert engine.compute(rules, Q1, partners=Partner.objects.filter(pk__in=[])) == []
