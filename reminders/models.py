@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from channelhub.lib.fields import HttpsURLField
+
 from .choices import DeliveryStatus, ReminderKind, WebhookKind
 
 DEFAULT_SEND_HOUR = 8
@@ -55,7 +57,7 @@ class Team(models.Model):
     webhook_kind = models.CharField(
         _("group bot"), max_length=20, choices=WebhookKind.choices, blank=True
     )
-    webhook_url = models.URLField(
+    webhook_url = HttpsURLField(
         _("webhook address"),
         max_length=500,
         blank=True,

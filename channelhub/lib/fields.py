@@ -29,3 +29,17 @@ class JSONTextField(models.TextField):
 
     def value_to_string(self, obj: models.Model) -> Any:
         return self.value_from_object(obj)
+
+
+class HttpsURLField(models.URLField):
+    """A URL whose forms take an address typed without a scheme as https (Django 6's default;
+    Django 5.2 warns on every form built without saying so). Stored as a plain URLField."""
+
+    def formfield(  # type: ignore[override]
+        self, **kwargs: Any
+    ) -> Any:
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.URLField", args, kwargs
