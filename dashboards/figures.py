@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from channelhub.lib.money import TENTH, exact, quantize
 from channelhub.lib.money import percent as percent_of
 from partners.choices import Province, Tier
-from sales.performance import growth_percent
+from sales.performance import achievement_percent, growth_percent
 
 from .models import PartnerPeriodSummary
 from .periods import Period
@@ -111,7 +111,7 @@ class Figures:
 
     @property
     def achievement(self) -> Decimal | None:
-        return percent_of(self.net_sales_with_target, self.target) if self.target else None
+        return achievement_percent(self.net_sales_with_target, self.target)
 
     @property
     def timeliness(self) -> Decimal | None:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from maintenance.choices import TaskKind, TaskStatus
+from maintenance.choices import TaskKind
 from maintenance.models import MaintenanceTask
 from partners.models import Partner
 from reminders.models import Team
@@ -63,11 +63,8 @@ def at_risk_partners(user: Any, *, today: date, low_score: Decimal) -> list[AtRi
         .values("overall_score")[:1]
     )
     contact_overdue = Exists(
-        MaintenanceTask.objects.filter(
-            partner_id=OuterRef("pk"),
-            kind=TaskKind.CONTACT,
-            status=TaskStatus.OPEN,
-            due_on__lt=today,
+        MaintenanceTask.objects.overdue(today).filter(
+            partner_id=OuterRef("pk"), kind=TaskKind.CONTACT
         )
     )
     partners = (
@@ -140,7 +137,8 @@ def my_day(user: Any, *, today: date, low_score: Decimal) -> dict[str, Any]:
     week_end = today + timedelta(days=6 - today.weekday())
     tasks = (
         MaintenanceTask.objects.visible_to(user)
-        .filter(assignee=user, status=TaskStatus.OPEN, due_on__lte=week_end)
+        .open()
+        .filter(assignee=user, due_on__lte=week_end)
         .select_related("partner")
         .order_by("due_on", "pk")
     )

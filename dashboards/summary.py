@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, DecimalField, Q, Sum
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -110,6 +110,16 @@ class _TierHistory:
         return tier or self.current
 
 
+def _due_by_month(rows: QuerySet[Any], *, on_time: Q) -> QuerySet[Any]:
+    """(partner id, month due, how many due, how many of them on time) of tasks or reviews."""
+    return (
+        rows.annotate(month=TruncMonth("due_on"))
+        .values_list("partner_id", "month")
+        .annotate(due=Count("id"), on_time=Count("id", filter=on_time))
+        .order_by()
+    )
+
+
 def _month_figures(
     scope: Q, first: date, last: date, today: date
 ) -> dict[int, dict[date, _MonthFigures]]:
@@ -131,32 +141,20 @@ def _month_figures(
         figures[partner_id][month].net_sales = exact(net)
     # In the period under way a task or review counts once it is due (before today) or done:
     # one due next week is not late yet.
-    tasks = (
+    tasks = _due_by_month(
         MaintenanceTask.objects.filter(scope, due_on__range=(first, last))
         .filter(Q(due_on__lt=today) | Q(status=TaskStatus.DONE))
-        .exclude(status=TaskStatus.CANCELLED)
-        .annotate(month=TruncMonth("due_on"))
-        .values_list("partner_id", "month")
-        .annotate(
-            due=Count("id"),
-            on_time=Count("id", filter=DONE_ON_TIME),
-        )
-        .order_by()
+        .exclude(status=TaskStatus.CANCELLED),
+        on_time=DONE_ON_TIME,
     )
     for partner_id, month, due, on_time in tasks:
         row = figures[partner_id][month]
         row.tasks_due, row.tasks_on_time = due, on_time
-    reviews = (
+    reviews = _due_by_month(
         BusinessReview.objects.filter(scope, due_on__range=(first, last))
         .filter(Q(due_on__lt=today) | Q(status__in=(ReviewStatus.HELD, ReviewStatus.CLOSED)))
-        .exclude(status=ReviewStatus.CANCELLED)
-        .annotate(month=TruncMonth("due_on"))
-        .values_list("partner_id", "month")
-        .annotate(
-            due=Count("id"),
-            on_time=Count("id", filter=HELD_ON_TIME),
-        )
-        .order_by()
+        .exclude(status=ReviewStatus.CANCELLED),
+        on_time=HELD_ON_TIME,
     )
     for partner_id, month, due, on_time in reviews:
         row = figures[partner_id][month]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,6 +75,15 @@ def table_download(request: HttpRequest, name: str, table: tables.Table) -> Http
     if request.GET.get("format") == "xlsx":
         return download(write_xlsx(name[:31], header, rows), f"{name}.xlsx")
     return download(write_csv(header, rows), f"{name}.csv")
+
+
+def refuse_bad_filters(params: DashboardParams) -> HttpResponse:
+    """A download asked with a filter that cannot be read: refused with the reasons (a
+    page shows what it fell back to; a file would pass for the figures asked for)."""
+    return HttpResponseBadRequest(
+        "\n".join(str(message) for message in params.errors.values()),
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def period_choices(params: DashboardParams) -> list[Period]:
@@ -150,6 +159,8 @@ class TierDashboardView(StaffViewMixin, View):
             name = request.GET["download"]
             if name not in downloads:
                 raise Http404
+            if params.errors:
+                return refuse_bad_filters(params)
             return table_download(request, f"{name}-{params.period}", downloads[name]())
         figure = request.GET.get("figure", "net_sales")
         figures = {name: (label, kind) for name, label, kind, _segment in TIER_FIGURES}
@@ -235,6 +246,8 @@ class TeamDashboardView(StaffViewMixin, View):
         if "download" in request.GET:
             if request.GET["download"] != "team":
                 raise Http404
+            if params.errors:
+                return refuse_bad_filters(params)
             table = tables.team([(row.name, row.row) for row in rows])
             return table_download(request, f"team-{params.period}", table)
         context = {

@@ -271,45 +271,18 @@ def compute(
     targets: dict[tuple[int, str], Decimal] | None = None,
     as_of: date | None = None,
 ) -> list[Result]:
-    """Every evaluated rule's result for every partner of `partners`."""
-    return compute_planned(plan(rules, period, as_of=as_of), partners=partners,
-                           multipliers=multipliers, targets=targets)  # fmt: skip
-
-
-def compute_planned(
-    planned: Plan,
-    *,
-    partners: QuerySet[Partner],
-    multipliers: dict[str, Decimal] | None = None,
-    targets: dict[tuple[int, str], Decimal] | None = None,
-) -> list[Result]:
-    """The results of `partners` (their lines read here, in one statement)."""
+    """Every evaluated rule's result for every partner of `partners` (their lines read
+    here, in one statement), partner by partner in code order."""
+    planned = plan(rules, period, as_of=as_of)
     if not planned.evaluated:
         return []
     cells = _cells(planned, partners)
     rows = list(partners.order_by("code").values(*PARTNER_FIELDS))
-    return compute_rows(planned, rows, cells, multipliers=multipliers, targets=targets)
+    each = each_partner(planned, rows, cells, multipliers=multipliers, targets=targets)
+    return [result for results in each for result in results]
 
 
 PARTNER_FIELDS = ("pk", "code", "tier", "cooperation_start_date")
-
-
-def compute_rows(
-    planned: Plan,
-    partners: list[dict[str, Any]],
-    cells: dict[int, Cells],
-    *,
-    multipliers: dict[str, Decimal] | None = None,
-    targets: dict[tuple[int, str], Decimal] | None = None,
-) -> list[Result]:
-    """The results of `partners` (rows of PARTNER_FIELDS) from their summed lines, in the
-    order of the plan's rules for each partner."""
-    return [
-        result
-        for results in each_partner(planned, partners, cells, multipliers=multipliers,
-                                    targets=targets)
-        for result in results
-    ]  # fmt: skip
 
 
 def each_partner(

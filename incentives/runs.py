@@ -309,13 +309,12 @@ def _store(
     for (partner_id, _code), amount in settled.items():
         settled_by_partner[partner_id] += amount
     rule_ids = {code: version.pk for code, version in version_of.items()}
-    computed = set(batch.partner_ids)
-    only_settled = [pk for pk in settled_by_partner if pk not in computed]
     amounts: dict[int, Decimal] = {}
     if connection.vendor == "postgresql":
         # The results go to the database as they are computed: it stores one partner's
         # while the next is computed. Their statements' ids are drawn first.
-        candidates = batch.partner_ids + only_settled
+        computed = set(batch.partner_ids)
+        candidates = batch.partner_ids + [pk for pk in settled_by_partner if pk not in computed]
         statement_of = dict(zip(candidates, reserve_ids(RebateStatement, len(candidates)),
                                 strict=True))  # fmt: skip
 

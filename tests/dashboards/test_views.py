@@ -83,6 +83,19 @@ def test_tier_tables_download(client, vp, summaries, table):
     assert response.content[:2] == b"PK"
 
 
+@pytest.mark.parametrize(
+    ("name", "table", "bad"),
+    [("dashboards:tiers", "tiers", {"period": "2026Q9"}),
+     ("dashboards:team", "team", {"period": "2026Q3", "province": "XX"})],
+)  # fmt: skip
+def test_a_download_with_a_filter_it_cannot_read_is_refused(client, vp, summaries, name,
+                                                            table, bad):  # fmt: skip
+    client.force_login(vp)
+    response = client.get(reverse(name), {**bad, "download": table, "format": "csv"})
+    assert response.status_code == 400
+    assert response.content.decode()  # the reason, as the page would word it
+
+
 def test_my_day(client, manager, summaries, django_assert_max_num_queries):
     client.force_login(manager)
     with django_assert_max_num_queries(15):
