@@ -119,12 +119,11 @@ def my_kpis(user: Any, *, today: date) -> MyKpis:
 
     quarter = Period.of(QUARTER, today)
     members = sorted(
-        {
-            member
-            for team_members in Team.member_ids().values()
-            if user.pk in team_members
-            for member in team_members
-        }
+        set(
+            Team.members.through.objects.filter(team__members=user).values_list(
+                "user_id", flat=True
+            )
+        )
     )
     return MyKpis(
         mine=portfolio_figures(quarter, None, partners=my_partners(user)),

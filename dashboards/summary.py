@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -40,6 +39,7 @@ from sales.models import SalesLine, SalesTarget
 from sales.querysets import signed
 
 from .models import PartnerPeriodSummary
+from .params import first_covered
 from .periods import MONTH, QUARTER, YEAR, Period, month_starts
 
 ZERO = Decimal("0.00")
@@ -72,7 +72,7 @@ COLUMNS = [
 
 def covered_periods(today: date) -> list[Period]:
     """Every month, quarter and year from January of the first covered year to today's."""
-    first = date(today.year - settings.DASHBOARD_YEARS + 1, 1, 1)
+    first = first_covered(today)
     periods = []
     for kind in (MONTH, QUARTER, YEAR):
         period = Period.of(kind, first)

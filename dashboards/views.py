@@ -183,7 +183,6 @@ class TierDashboardView(StaffViewMixin, View):
             "concentration": [(p, dashboard.concentration[p]) for p in dashboard.periods],
             "current_concentration": dashboard.concentration[dashboard.period],
             "province_rows": dashboard.province_rows(),
-            "province_choices": Province.choices,
             "trend_chart": chart(
                 labels,
                 [

@@ -138,3 +138,13 @@ def test_partners_at_risk_and_my_kpis(channel, manager, vp):
     kpis = my_kpis(manager, today=TODAY)
     assert kpis.mine.partners == 2
     assert kpis.team.partners == 4  # in no team: against everyone
+    from django.utils.translation import gettext
+
+    from reminders.models import Team
+    from tests.factories import UserFactory
+
+    team = Team.objects.create(name="East")
+    team.members.add(manager, UserFactory(role="channel_manager"))
+    Team.objects.create(name="North").members.add(vp)  # another team: not counted
+    kpis = my_kpis(manager, today=TODAY)
+    assert (kpis.team.partners, kpis.team_label) == (2, gettext("My team"))
